@@ -1,0 +1,332 @@
+"""Official accounts, the services they live on, and their officers (shared/DOMAIN.md)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from accounts import identity
+from accounts.validators import (
+    validate_account_name_prefix,
+    validate_no_shortener,
+    validate_org_email,
+)
+
+
+class Service(models.Model):
+    """A social-media service. ``slug`` selects the URL rules in ``accounts.identity``."""
+
+    slug = models.SlugField(
+        _("識別子"),
+        max_length=20,
+        unique=True,
+        choices=[(s, s) for s in identity.SERVICE_SLUGS],
+    )
+    name = models.CharField(_("サービス名"), max_length=50)
+    # R7: a verified badge is required where the service offers one (all five guidelines).
+    offers_verified_badge = models.BooleanField(_("認証バッジの制度がある"), default=False)
+    sort_order = models.PositiveIntegerField(_("表示順"), default=0)
+    is_active = models.BooleanField(_("新規登録に使える"), default=True)
+
+    class Meta:
+        verbose_name = _("サービス")
+        verbose_name_plural = _("サービス")
+        ordering = ["sort_order", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The web hosts whose URLs are accounts of this service."""
+        return identity.SERVICE_HOSTS.get(self.slug, ())
+
+
+class AccountStatus(models.TextChoices):
+    DRAFT = "draft", _("下書き")
+    PENDING = "pending", _("承認待ち")
+    LISTED = "listed", _("公開中")
+    SUSPENDED = "suspended", _("一時停止中")
+    CLOSED = "closed", _("廃止")
+
+
+LIVE_STATUSES = (
+    AccountStatus.DRAFT,
+    AccountStatus.PENDING,
+    AccountStatus.LISTED,
+    AccountStatus.SUSPENDED,
+)
+
+
+class BadgeStatus(models.TextChoices):
+    OBTAINED = "obtained", _("取得済み")
+    APPLIED = "applied", _("申請中")
+    NOT_APPLIED = "not_applied", _("未申請")
+    NOT_OFFERED = "not_offered", _("サービスに制度がない")
+
+
+class InfoClass(models.TextChoices):
+    """Information-handling class of 002 §3(1)."""
+
+    NORMAL = "1", _("①機密性の高い情報・個人情報を取り扱わない")
+    PERSONAL = "2", _("②個人情報等を取り扱う（002 §3(1)②ア〜ウの措置が必要）")
+
+
+class OfficialAccount(models.Model):
+    """A municipality's official account on one service (公式アカウント)."""
+
+    service = models.ForeignKey(Service, verbose_name=_("サービス"), on_delete=models.PROTECT)
+    # The canonical identifier from accounts.identity — e.g. "city_example" for X,
+    # "channel/UC…" for YouTube. Never typed by hand: set from the URL people paste.
+    identifier = models.CharField(_("アカウントID"), max_length=255)
+    url = models.URLField(_("アカウントのURL"), max_length=500, validators=[validate_no_shortener])
+    display_name = models.CharField(
+        _("アカウント名"), max_length=100, validators=[validate_account_name_prefix]
+    )
+    department = models.ForeignKey(
+        "organization.Department",
+        verbose_name=_("運用部署"),
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    purpose = models.CharField(
+        _("発信の目的（概要）"),
+        max_length=200,
+        help_text=_("一覧に表示する一文。詳しい目的と掲載内容は運用ポリシーに書きます。"),
+    )
+    registration_email = models.EmailField(
+        _("登録メールアドレス"),
+        validators=[validate_org_email],
+        help_text=_("アカウントの登録に使う組織のメールアドレス（R8）。"),
+    )
+    badge_status = models.CharField(
+        _("認証バッジ"),
+        max_length=12,
+        choices=BadgeStatus.choices,
+        default=BadgeStatus.NOT_APPLIED,
+    )
+    status = FSMField(
+        _("状態"), max_length=10, choices=AccountStatus.choices, default=AccountStatus.DRAFT
+    )
+
+    # R14: outsourced operation (000 §4(5), 001 §9(1)).
+    contractor_name = models.CharField(_("運用委託先"), max_length=200, blank=True)
+    contract_start = models.DateField(_("委託期間（開始）"), null=True, blank=True)
+    contract_end = models.DateField(_("委託期間（終了）"), null=True, blank=True)
+
+    # R15: information-handling class (002 §3(1)).
+    info_class = models.CharField(
+        _("情報の取扱区分"), max_length=1, choices=InfoClass.choices, default=InfoClass.NORMAL
+    )
+    info_class_justification = models.TextField(
+        _("②とする理由と措置"),
+        blank=True,
+        help_text=_("取扱区分②の場合、002 §3(1)②ア〜ウの措置を記入します。"),
+    )
+
+    # R10: who holds the credentials is on the officers; the password itself is never stored.
+    credentials_rotated_on = models.DateField(_("パスワード最終変更日"), null=True, blank=True)
+    # R12: stale accounts are reviewed for closure (003 §5(9)).
+    last_activity_on = models.DateField(_("最終投稿日"), null=True, blank=True)
+
+    suspension_notice = models.TextField(
+        _("一時停止のお知らせ"),
+        blank=True,
+        help_text=_("一時停止中に公開ページへ表示する文（001 §8(4)）。"),
+    )
+    listed_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("廃止日時"), null=True, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("公式アカウント")
+        verbose_name_plural = _("公式アカウント")
+        ordering = ["service__sort_order", "display_name", "pk"]
+        indexes = [models.Index(fields=["status", "department"])]
+        constraints = [
+            # Two live accounts may not be the same account (canonical key, accounts.identity).
+            models.UniqueConstraint(
+                fields=["service", "identifier"],
+                condition=~Q(status="closed"),
+                name="account_unique_live_key",
+                violation_error_message=_("このアカウントは既に台帳に登録されています。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(identifier=""), name="account_identifier_not_empty"
+            ),
+            # R14: a contractor comes with the contract period, and the period is ordered.
+            models.CheckConstraint(
+                condition=Q(
+                    contractor_name="", contract_start__isnull=True, contract_end__isnull=True
+                )
+                | (
+                    ~Q(contractor_name="")
+                    & Q(contract_start__isnull=False, contract_end__isnull=False)
+                    & Q(contract_end__gte=models.F("contract_start"))
+                ),
+                name="account_contractor_with_ordered_period",
+                violation_error_message=_(
+                    "運用を委託する場合は委託先と委託期間（開始・終了）をすべて入力し、"
+                    "終了日は開始日以降にしてください（R14）。"
+                ),
+            ),
+            # R15: class ② needs the measures of 002 §3(1)②ア–ウ written down.
+            models.CheckConstraint(
+                condition=Q(info_class="1") | ~Q(info_class_justification=""),
+                name="account_personal_info_needs_justification",
+                violation_error_message=_(
+                    "取扱区分②の場合は理由と措置を記入してください（R15：002 §3(1)②）。"
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_at__isnull=False)
+                | (~Q(status="closed") & Q(closed_at__isnull=True)),
+                name="account_closed_iff_closed_at",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["listed", "suspended"]) | Q(listed_at__isnull=False),
+                name="account_listed_has_listed_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name}（{self.service.name}）"
+
+    @property
+    def key(self) -> identity.AccountKey:
+        return identity.AccountKey(self.service.slug, self.identifier)
+
+    @property
+    def is_public(self) -> bool:
+        """Shown on the public list as official (R5): listed, or suspended with a notice."""
+        return self.status in (AccountStatus.LISTED, AccountStatus.SUSPENDED)
+
+    def officer_problems(self) -> list[str]:
+        """What is missing for 001 §4: exactly one 責任者, one 管理者, one or more 担当者."""
+        counts = dict.fromkeys(OfficerRole.values, 0)
+        for officer in self.officers.all():
+            counts[officer.role] += 1
+        problems = []
+        if counts[OfficerRole.RESPONSIBLE] != 1:
+            problems.append("アカウント責任者を1人登録してください（001 §4(1)ア）。")
+        if counts[OfficerRole.MANAGER] != 1:
+            problems.append("アカウント管理者を1人登録してください（001 §4(1)イ）。")
+        if counts[OfficerRole.OPERATOR] < 1:
+            problems.append("アカウント担当者を1人以上登録してください（001 §4(1)ウ）。")
+        return problems
+
+    def has_complete_officers(self) -> bool:
+        return not self.officer_problems()
+
+    # --- Lifecycle (shared/DOMAIN.md "Lifecycle of an account") ---------------------------
+    # Transitions only change this row's fields; services do locking, history and mail.
+
+    @transition(field=status, source=AccountStatus.DRAFT, target=AccountStatus.PENDING)
+    def submit(self) -> None:
+        pass
+
+    @transition(field=status, source=AccountStatus.PENDING, target=AccountStatus.DRAFT)
+    def return_to_draft(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=AccountStatus.PENDING,
+        target=AccountStatus.LISTED,
+        conditions=[has_complete_officers],
+    )
+    def list_publicly(self) -> None:
+        self.listed_at = timezone.now()
+
+    @transition(field=status, source=AccountStatus.LISTED, target=AccountStatus.SUSPENDED)
+    def suspend(self, notice: str) -> None:
+        # R18: temporary suspension is shown publicly (001 §8(4)).
+        self.suspension_notice = notice
+
+    @transition(field=status, source=AccountStatus.SUSPENDED, target=AccountStatus.LISTED)
+    def resume(self) -> None:
+        self.suspension_notice = ""
+
+    @transition(
+        field=status,
+        source=[AccountStatus.LISTED, AccountStatus.SUSPENDED],
+        target=AccountStatus.CLOSED,
+    )
+    def close(self) -> None:
+        # R13: the record and every policy version are kept (002 §3(8)).
+        self.closed_at = timezone.now()
+
+
+class OfficerRole(models.TextChoices):
+    RESPONSIBLE = "responsible", _("アカウント責任者")
+    MANAGER = "manager", _("アカウント管理者")
+    OPERATOR = "operator", _("アカウント担当者")
+
+
+class Officer(models.Model):
+    """A person responsible for an account (001 §4). Never shown to citizens by name."""
+
+    account = models.ForeignKey(
+        OfficialAccount,
+        verbose_name=_("公式アカウント"),
+        on_delete=models.CASCADE,
+        related_name="officers",
+    )
+    role = models.CharField(_("役割"), max_length=12, choices=OfficerRole.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("職員"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officer_roles",
+        help_text=_("台帳を使う職員の場合に選びます。"),
+    )
+    name = models.CharField(
+        _("氏名"),
+        max_length=100,
+        blank=True,
+        help_text=_("職員を選ばない場合（委託先の担当者など）に記入します。"),
+    )
+    title = models.CharField(_("職名"), max_length=100, blank=True)
+    # R10: the credentials are known only to the operators (000 §4(3), 001 §3(3)ウ).
+    holds_credentials = models.BooleanField(_("ログイン情報を管理している"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("アカウントの担当職員")
+        verbose_name_plural = _("アカウントの担当職員")
+        ordering = ["account", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "role"],
+                condition=Q(role__in=["responsible", "manager"]),
+                name="officer_single_responsible_and_manager",
+                violation_error_message=_(
+                    "アカウント責任者とアカウント管理者は1アカウントに1人です（001 §4）。"
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["account", "role", "user"],
+                condition=Q(user__isnull=False),
+                name="officer_user_once_per_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(name=""),
+                name="officer_user_or_name",
+                violation_error_message=_("職員を選ぶか、氏名を記入してください。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = str(self.user) if self.user_id else self.name
+        return f"{self.get_role_display()}：{who}"
