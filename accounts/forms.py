@@ -6,7 +6,24 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import identity
-from accounts.models import OfficialAccount
+from accounts.models import ENDED_STATUSES, OfficialAccount
+
+# The account's own fields as staff edit them (the identifier is derived from ``url``).
+ACCOUNT_FIELDS = (
+    "service",
+    "url",
+    "display_name",
+    "department",
+    "purpose",
+    "registration_email",
+    "badge_status",
+    "contractor_name",
+    "contract_start",
+    "contract_end",
+    "info_class",
+    "info_class_justification",
+    "credentials_rotated_on",
+)
 
 
 class AccountIdentityFormMixin(forms.ModelForm):
@@ -37,26 +54,19 @@ class AccountIdentityFormMixin(forms.ModelForm):
             else:
                 cleaned["url"] = key.url
                 self.instance.identifier = key.identifier
+                # The identifier is not a form field, so Django's constraint validation skips
+                # the live-key constraint: check it here, with the message staff should read.
+                if (
+                    OfficialAccount.objects.filter(service=service, identifier=key.identifier)
+                    .exclude(status__in=ENDED_STATUSES)
+                    .exclude(pk=self.instance.pk)
+                    .exists()
+                ):
+                    self.add_error("url", _("このアカウントは既に台帳に登録されています。"))
         return cleaned
 
 
 class OfficialAccountAdminForm(AccountIdentityFormMixin):
     class Meta:
         model = OfficialAccount
-        fields = (
-            "service",
-            "url",
-            "display_name",
-            "department",
-            "purpose",
-            "registration_email",
-            "badge_status",
-            "contractor_name",
-            "contract_start",
-            "contract_end",
-            "info_class",
-            "info_class_justification",
-            "credentials_rotated_on",
-            "last_activity_on",
-            "suspension_notice",
-        )
+        fields = (*ACCOUNT_FIELDS, "last_activity_on", "suspension_notice")

@@ -11,6 +11,7 @@ from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from accounts import identity
+from accounts.search import account_search_text
 from accounts.validators import (
     validate_account_name_prefix,
     validate_no_shortener,
@@ -53,14 +54,12 @@ class AccountStatus(models.TextChoices):
     LISTED = "listed", _("公開中")
     SUSPENDED = "suspended", _("一時停止中")
     CLOSED = "closed", _("廃止")
+    # A registration that was rejected or withdrawn before it was ever listed.
+    ABANDONED = "abandoned", _("不採用・取り下げ")
 
 
-LIVE_STATUSES = (
-    AccountStatus.DRAFT,
-    AccountStatus.PENDING,
-    AccountStatus.LISTED,
-    AccountStatus.SUSPENDED,
-)
+# Accounts in these states no longer hold their (service, identifier) key.
+ENDED_STATUSES = (AccountStatus.CLOSED, AccountStatus.ABANDONED)
 
 
 class BadgeStatus(models.TextChoices):
@@ -139,23 +138,31 @@ class OfficialAccount(models.Model):
         blank=True,
         help_text=_("一時停止中に公開ページへ表示する文（001 §8(4)）。"),
     )
+    # Folded text for the public search (accounts/search.py), kept in step by save().
+    search_text = models.TextField(_("検索用テキスト"), blank=True, editable=False)
     listed_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
     closed_at = models.DateTimeField(_("廃止日時"), null=True, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "search_text"])
 
     class Meta:
         verbose_name = _("公式アカウント")
         verbose_name_plural = _("公式アカウント")
         ordering = ["service__sort_order", "display_name", "pk"]
-        indexes = [models.Index(fields=["status", "department"])]
+        indexes = [
+            models.Index(fields=["status", "department"]),
+            models.Index(fields=["display_name", "id"], name="account_public_order"),
+            # The verifier looks keys up in every state, closed included (the unique
+            # constraint's index is partial).
+            models.Index(fields=["identifier", "service"], name="account_key_lookup"),
+        ]
         constraints = [
             # Two live accounts may not be the same account (canonical key, accounts.identity).
             models.UniqueConstraint(
                 fields=["service", "identifier"],
-                condition=~Q(status="closed"),
+                condition=~Q(status__in=ENDED_STATUSES),
                 name="account_unique_live_key",
                 violation_error_message=_("このアカウントは既に台帳に登録されています。"),
             ),
@@ -199,6 +206,22 @@ class OfficialAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name}（{self.service.name}）"
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        """Name, handle, service and department, folded (full/half width, kana, case)."""
+        department = self.department.full_name if self.department_id else ""
+        service = self.service.name if self.service_id else ""
+        handle = self.key.display_handle if self.service_id and self.identifier else ""
+        return account_search_text(
+            self.display_name, self.identifier, handle, service, department, self.purpose
+        )
 
     @property
     def key(self) -> identity.AccountKey:
@@ -246,6 +269,14 @@ class OfficialAccount(models.Model):
     def list_publicly(self) -> None:
         self.listed_at = timezone.now()
 
+    @transition(
+        field=status,
+        source=[AccountStatus.DRAFT, AccountStatus.PENDING],
+        target=AccountStatus.ABANDONED,
+    )
+    def abandon(self) -> None:
+        """The registration was rejected or withdrawn: the key is free again."""
+
     @transition(field=status, source=AccountStatus.LISTED, target=AccountStatus.SUSPENDED)
     def suspend(self, notice: str) -> None:
         # R18: temporary suspension is shown publicly (001 §8(4)).
@@ -269,6 +300,12 @@ class OfficerRole(models.TextChoices):
     RESPONSIBLE = "responsible", _("アカウント責任者")
     MANAGER = "manager", _("アカウント管理者")
     OPERATOR = "operator", _("アカウント担当者")
+
+
+def officers_in_order(officers) -> list:
+    """責任者, 管理者, then 担当者 — the order of 001 §4(1)."""
+    order = {role: i for i, role in enumerate(OfficerRole.values)}
+    return sorted(officers, key=lambda o: (order.get(o.role, 9), o.pk))
 
 
 class Officer(models.Model):

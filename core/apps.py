@@ -10,3 +10,7 @@ class CoreConfig(AppConfig):
         from core.municipality import get_municipality
 
         get_municipality()
+
+        from core import signals
+
+        signals.connect()

@@ -22,6 +22,7 @@ from accounts.models import (
     OfficialAccount,
     Service,
 )
+from core.cache import bump
 from core.municipality import get_municipality
 from organization.models import Department, User
 from policies.models import OperationPolicy, OperationRules, PolicyStatus, PolicyTemplate
@@ -338,6 +339,8 @@ def seed_bulk_accounts(count: int, *, batch_size: int = 2000) -> int:
                     listed_at=now,
                 )
             )
+        for account in accounts:
+            account.search_text = account.build_search_text()
         accounts = OfficialAccount.objects.bulk_create(accounts)
         Officer.objects.bulk_create(
             Officer(account=a, role=role, name=f"{a.department.name}{title}", title=title)
@@ -365,4 +368,16 @@ def seed_bulk_accounts(count: int, *, batch_size: int = 2000) -> int:
             for a in accounts
         )
         created += len(accounts)
+    bump()  # bulk_create sends no signals: make cached public pages stale here
+    _analyze()
     return created
+
+
+def _analyze() -> None:
+    """Fresh planner statistics after a bulk load (PostgreSQL would otherwise guess)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (OfficialAccount, Officer, OperationPolicy):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")

@@ -111,3 +111,17 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return str(self)
+
+
+def descendant_ids(department_id: int) -> set[int]:
+    """The unit and every unit below it (the tree is small: one query, walked in Python)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in Department.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    found, todo = set(), [department_id]
+    while todo:
+        pk = todo.pop()
+        if pk not in found:
+            found.add(pk)
+            todo.extend(children.get(pk, []))
+    return found

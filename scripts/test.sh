@@ -3,5 +3,5 @@
 # Uses SQLite unless DATABASE_URL points at PostgreSQL (postgres://user@host:port/name).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh
+bash scripts/install.sh --browser
 exec .venv/bin/python -m pytest --create-db "$@"

@@ -29,24 +29,41 @@ DJANGO_APPS = [
 THIRD_PARTY_APPS = [
     "django_fsm",
     "simple_history",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
 ]
 LOCAL_APPS = [
     "core",
     "organization",
     "accounts",
     "policies",
+    "approvals",
+    "impersonation",
+    "api",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Everything needs a login unless the view says otherwise (@login_not_required):
+    # public pages opt out explicitly, so a new staff page is never public by accident.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: counts failed logins and locks out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -77,6 +94,21 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Users and login ----------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:dashboard"
+LOGOUT_REDIRECT_URL = "staff:login"
+# Lock an account name out after repeated failures (issue 3 §4, django-axes).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+
 # --- Users --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "organization.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -97,9 +129,53 @@ USE_TZ = True
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # Front-end packages come from the npm registry at set-up (scripts/install.sh), never a CDN.
+    ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Mail ---------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sns-registry@localhost")
+# Links in mail point here (the address staff use to reach the registry).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Open data API -----------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "公式SNSアカウント台帳 オープンデータAPI",
+    "DESCRIPTION": "自治体の公式SNSアカウントの一覧・運用ポリシー・確認（本物かどうか）。"
+    "登録やAPIキーは不要です。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package: works on a closed network.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Anyone may read the open data from any site; nothing else is cross-origin.
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+
+# --- Cache ---------------------------------------------------------------------------------
+# Public pages are cached per "public generation" (core/cache.py); any backend is correct.
+# Production: CACHE_URL=redis://127.0.0.1:6379/1 shares the cache between workers.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://sns-registry")}
 
 # --- The municipality ---------------------------------------------------------------------
 # Per-deployment configuration (see README "設定 / Configuration" and .env.example).
@@ -119,3 +195,4 @@ MUNICIPALITY = {
     "REGISTRY_PAGE_URL": env("REGISTRY_PAGE_URL", default=""),
 }
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a pasted "x.com/…" means https
+SIMPLE_HISTORY_REVERT_DISABLED = True  # history is read-only in the admin too

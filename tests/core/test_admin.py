@@ -11,7 +11,7 @@ from policies.models import OperationPolicy, PolicyStatus
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = {"organization", "accounts", "policies"}
+DOMAIN_APPS = {"organization", "accounts", "policies", "approvals", "impersonation"}
 
 
 @pytest.fixture
@@ -39,6 +39,10 @@ def test_every_domain_model_is_registered():
         "operationpolicy",
         "operationrules",
         "policytemplate",
+        "approvalrequest",
+        "decision",
+        "knownimpersonation",
+        "impersonationreport",
     } <= names
 
 

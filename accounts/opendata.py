@@ -1,0 +1,126 @@
+"""Open data: the list as CSV (for Japanese Excel) and an Atom feed of changes.
+
+CSV: UTF-8 with a BOM and CRLF line ends, which is what Excel on a Japanese Windows needs to
+open the file with the characters intact (without the BOM it guesses Shift_JIS).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import NamedTuple
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.syndication.views import Feed
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from accounts import selectors
+from accounts.models import OfficialAccount
+from core.cache import cached_public
+from core.municipality import get_municipality
+from policies.models import OperationPolicy, PolicyStatus
+
+CSV_COLUMNS = [
+    ("サービス", lambda a: a.service.name),
+    ("アカウント名", lambda a: a.display_name),
+    ("アカウントID", lambda a: a.key.display_handle),
+    ("URL", lambda a: a.url),
+    ("運用部署", lambda a: a.department.full_name),
+    ("発信の目的", lambda a: a.purpose),
+    ("認証バッジ", lambda a: a.get_badge_status_display()),
+    ("状態", lambda a: a.get_status_display()),
+    ("掲載開始日", lambda a: a.listed_at.date().isoformat() if a.listed_at else ""),
+    (
+        "このサイトのページ",
+        lambda a: settings.SITE_URL.rstrip("/") + reverse("public:account_detail", args=[a.pk]),
+    ),
+]
+
+
+def accounts_csv_text(accounts) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([name for name, _ in CSV_COLUMNS])
+    for account in accounts:
+        writer.writerow([value(account) for _, value in CSV_COLUMNS])
+    return out.getvalue()
+
+
+@login_not_required
+@cached_public
+def accounts_csv(request):
+    flt = selectors.ListFilter.from_query(request.GET)
+    body = "\ufeff" + accounts_csv_text(flt.apply(selectors.listed_accounts()).iterator(2000))
+    response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="official-accounts.csv"'
+    return response
+
+
+class Event(NamedTuple):
+    when: datetime
+    kind: str  # 掲載 / 運用ポリシー改定 / 廃止
+    account: OfficialAccount
+    version: int | None
+
+
+class RegistryFeed(Feed):
+    """Listings, policy changes and closures, newest first (published policy versions and
+    closures are the events citizens care about)."""
+
+    feed_type = Atom1Feed
+    limit = 50
+
+    def title(self):
+        return f"{get_municipality().name} 公式SNSアカウントの更新情報"
+
+    def link(self):
+        return reverse("public:account_list")
+
+    def subtitle(self):
+        return "公式アカウントの掲載・運用ポリシーの改定・廃止のお知らせ"
+
+    def items(self):
+        events = []
+        for policy in (
+            OperationPolicy.objects.filter(status=PolicyStatus.PUBLISHED)
+            .select_related("account__service")
+            .order_by("-published_at")[: self.limit]
+        ):
+            kind = "掲載" if policy.version == 1 else "運用ポリシー改定"
+            events.append(Event(policy.published_at, kind, policy.account, policy.version))
+        for account in selectors.closed_accounts()[: self.limit]:
+            events.append(Event(account.closed_at, "廃止", account, None))
+        events.sort(key=lambda e: e.when, reverse=True)
+        return events[: self.limit]
+
+    def item_title(self, item: Event):
+        return f"【{item.kind}】{item.account.display_name}（{item.account.service.name}）"
+
+    def item_description(self, item: Event):
+        name = item.account.display_name
+        if item.kind == "廃止":
+            return f"{name}は{item.when:%Y年%m月%d日}に廃止しました。"
+        if item.kind == "掲載":
+            return f"{name}を公式アカウントとして掲載しました。"
+        return f"{name}の運用ポリシーを第{item.version}版に改定しました。"
+
+    def item_link(self, item: Event):
+        if item.version and item.version > 1:
+            return reverse("public:policy_version", args=[item.account.pk, item.version])
+        return reverse("public:account_detail", args=[item.account.pk])
+
+    def item_guid(self, item: Event):
+        return f"{item.account.pk}-{item.kind}-{item.version or item.when.isoformat()}"
+
+    def item_pubdate(self, item: Event):
+        return item.when
+
+    def item_updateddate(self, item: Event):
+        return item.when
+
+
+registry_feed = login_not_required(cached_public(RegistryFeed()))

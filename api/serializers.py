@@ -1,0 +1,122 @@
+"""What the open-data API shows: public facts only (never officers' names, e-mail, rules)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import OfficialAccount
+from policies.models import OperationPolicy, PolicyTemplate
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+class PolicyVersionSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="この版の公開ページ")
+
+    class Meta:
+        model = OperationPolicy
+        fields = [
+            "version",
+            "published_at",
+            "url",
+            "purpose",
+            "content",
+            *PolicyTemplate.TEMPLATE_FIELDS,
+        ]
+
+    def get_url(self, policy: OperationPolicy) -> str:
+        return _absolute(reverse("public:policy_version", args=[policy.account_id, policy.version]))
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    service = serializers.CharField(source="service.slug", help_text="サービスの識別子")
+    service_name = serializers.CharField(source="service.name")
+    handle = serializers.SerializerMethodField(help_text="表示用のID（@…）またはURL")
+    department = serializers.CharField(source="department.full_name", help_text="運用部署")
+    status = serializers.ChoiceField(choices=["listed", "suspended", "closed"])
+    page = serializers.SerializerMethodField(help_text="このサイトの公開ページ（固定URL）")
+
+    class Meta:
+        model = OfficialAccount
+        fields = [
+            "id",
+            "service",
+            "service_name",
+            "identifier",
+            "handle",
+            "url",
+            "display_name",
+            "department",
+            "purpose",
+            "badge_status",
+            "status",
+            "suspension_notice",
+            "listed_at",
+            "closed_at",
+            "page",
+        ]
+
+    @extend_schema_field(serializers.CharField())
+    def get_handle(self, account: OfficialAccount) -> str:
+        return account.key.display_handle
+
+    @extend_schema_field(serializers.URLField())
+    def get_page(self, account: OfficialAccount) -> str:
+        return _absolute(reverse("public:account_detail", args=[account.pk]))
+
+
+class AccountDetailSerializer(AccountSerializer):
+    policy = serializers.SerializerMethodField(help_text="現在の運用ポリシー")
+    policy_versions = serializers.SerializerMethodField(
+        help_text="公開されたすべての版（新しい順）"
+    )
+
+    class Meta(AccountSerializer.Meta):
+        fields = [*AccountSerializer.Meta.fields, "policy", "policy_versions"]
+
+    @extend_schema_field(PolicyVersionSerializer(allow_null=True))
+    def get_policy(self, account: OfficialAccount):
+        versions = self.context["versions"]
+        return PolicyVersionSerializer(versions[0]).data if versions else None
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.DictField(), help_text="version, published_at, url")
+    )
+    def get_policy_versions(self, account: OfficialAccount):
+        return [
+            {
+                "version": v.version,
+                "published_at": serializers.DateTimeField().to_representation(v.published_at),
+                "url": _absolute(reverse("public:policy_version", args=[account.pk, v.version])),
+            }
+            for v in self.context["versions"]
+        ]
+
+
+class ImpersonationSerializer(serializers.Serializer):
+    service = serializers.CharField()
+    identifier = serializers.CharField()
+    url = serializers.URLField()
+    warning = serializers.CharField()
+    found_on = serializers.DateField()
+
+
+class VerdictSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(
+        choices=["official", "closed", "impersonation", "unknown"],
+        help_text="official=公式 / closed=以前の公式（廃止） / "
+        "impersonation=なりすまし / unknown=登録なし",
+    )
+    query = serializers.CharField(help_text="問い合わせた文字列")
+    key = serializers.CharField(allow_null=True, help_text="正規化したキー（service:identifier）")
+    account = AccountSerializer(allow_null=True)
+    matches = AccountSerializer(
+        many=True, help_text="@IDだけの問い合わせで複数のサービスに公式がある場合"
+    )
+    impersonation = ImpersonationSerializer(allow_null=True)
+    message = serializers.CharField(help_text="日本語の説明")

@@ -1,0 +1,119 @@
+"""The read-only open-data API (no key, CORS open for GET)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import generics, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors
+from accounts.verification import CLOSED, IMPERSONATION, OFFICIAL, verify
+from api.serializers import AccountDetailSerializer, AccountSerializer, VerdictSerializer
+from core.municipality import get_municipality
+from policies.models import OperationPolicy, PolicyStatus
+
+LIST_FILTERS = [
+    OpenApiParameter("service", str, description="サービスの識別子（x, instagram, …）"),
+    OpenApiParameter("department", int, description="運用部署のID（下位の組織を含む）"),
+    OpenApiParameter(
+        "q", str, description="キーワード（全角・半角、ひらがな・カタカナを区別しません）"
+    ),
+]
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+NOT_FOUND = OpenApiResponse(
+    inline_serializer("NotFound", {"detail": serializers.CharField()}),
+    description="ありません（存在しないID、公開されていないアカウント、最後より後のページ）",
+)
+
+
+@extend_schema(
+    summary="公式アカウントの一覧",
+    parameters=LIST_FILTERS,
+    responses={200: AccountSerializer(many=True), 404: NOT_FOUND},
+)
+class AccountList(generics.ListAPIView):
+    serializer_class = AccountSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.ListFilter.from_query(self.request.query_params).apply(
+            selectors.listed_accounts()
+        )
+
+
+@extend_schema(
+    summary="公式アカウント（廃止したものを含む）と運用ポリシー",
+    responses={200: AccountDetailSerializer, 404: NOT_FOUND},
+)
+class AccountDetail(generics.RetrieveAPIView):
+    serializer_class = AccountDetailSerializer
+
+    def get_queryset(self):
+        versions = OperationPolicy.objects.filter(status=PolicyStatus.PUBLISHED).order_by(
+            "-version"
+        )
+        return selectors.public_accounts().prefetch_related(
+            Prefetch("policies", queryset=versions, to_attr="published")
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        account = self.get_object()
+        serializer = self.get_serializer(
+            account, context={**self.get_serializer_context(), "versions": account.published}
+        )
+        return Response(serializer.data)
+
+
+MESSAGES = {
+    OFFICIAL: "{name}の公式アカウントです。",
+    CLOSED: "以前の{name}の公式アカウントです（廃止済み）。現在は公式ではありません。",
+    IMPERSONATION: "{name}の公式アカウントになりすましたアカウントです。ご注意ください。",
+}
+
+
+@extend_schema(
+    summary="URLや@IDが公式アカウントかどうかを確かめる",
+    parameters=[OpenApiParameter("q", str, required=True, description="URL、@ID など何でも")],
+    responses=VerdictSerializer,
+)
+class Verify(APIView):
+    def get(self, request):
+        result = verify(request.query_params.get("q", ""))
+        name = get_municipality().name
+        fake = result.impersonation
+        message = MESSAGES.get(result.verdict, "").format(name=name) or (
+            result.reason or f"{name}の公式アカウントとして登録されていません。"
+        )
+        data = {
+            "verdict": result.verdict,
+            "query": result.query,
+            "key": str(result.key) if result.key else None,
+            "account": AccountSerializer(result.account).data if result.account else None,
+            "matches": AccountSerializer(result.accounts, many=True).data,
+            "impersonation": {
+                "service": fake.service.slug,
+                "identifier": fake.identifier,
+                "url": fake.url,
+                "warning": fake.warning,
+                "found_on": serializers.DateField().to_representation(fake.found_on),
+            }
+            if fake
+            else None,
+            "message": message,
+        }
+        return Response(data)

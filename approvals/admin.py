@@ -1,0 +1,65 @@
+from django.contrib import admin
+
+from approvals.models import ApprovalRequest, Decision
+
+
+class DecisionInline(admin.TabularInline):
+    model = Decision
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "round", "step", "action", "actor", "comment")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests change only through the workflow, and their record is kept."""
+
+    list_display = ("pk", "kind", "title", "department", "requester", "state", "updated_at")
+    list_filter = ("kind", "state")
+    search_fields = ("title", "requester__username", "requester__last_name", "department__name")
+    list_select_related = ("department__parent__parent", "requester")
+    inlines = [DecisionInline]
+    readonly_fields = (
+        "kind",
+        "state",
+        "account",
+        "department",
+        "requester",
+        "title",
+        "payload",
+        "round",
+        "submitted_at",
+        "decided_at",
+        "created_at",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "request", "step", "action", "actor")
+    list_filter = ("step", "action")
+    search_fields = ("request__title", "actor__username", "comment")
+    list_select_related = ("request", "actor")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

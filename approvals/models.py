@@ -1,0 +1,197 @@
+"""Requests (申請) and the decisions taken on them (R1, R2).
+
+Every request — a new registration, a change, a closure — goes department head (the
+責任者's side, 001 §4(1)ア, 002 §2) → PR division (000 §4(4), 001 §3(2), 003 §5(1)). Nothing
+reaches the public page until both have approved. The proposed state lives in ``payload``
+(the form data as typed), so a draft can be saved at any point and nothing is lost; it is
+validated in full when the request is submitted and applied only on final approval.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+
+class RequestKind(models.TextChoices):
+    NEW = "new", _("新規登録")
+    CHANGE = "change", _("変更")
+    CLOSURE = "closure", _("廃止")
+
+
+class RequestState(models.TextChoices):
+    DRAFT = "draft", _("下書き")
+    AWAITING_HEAD = "awaiting_head", _("所属長の承認待ち")
+    AWAITING_PR = "awaiting_pr", _("広報担当課の承認待ち")
+    RETURNED = "returned", _("差し戻し")
+    APPROVED = "approved", _("承認済み")
+    REJECTED = "rejected", _("却下")
+    WITHDRAWN = "withdrawn", _("取り下げ")
+
+
+OPEN_STATES = (
+    RequestState.DRAFT,
+    RequestState.AWAITING_HEAD,
+    RequestState.AWAITING_PR,
+    RequestState.RETURNED,
+)
+EDITABLE_STATES = (RequestState.DRAFT, RequestState.RETURNED)
+DECIDABLE_STATES = (RequestState.AWAITING_HEAD, RequestState.AWAITING_PR)
+
+
+class ApprovalRequest(models.Model):
+    kind = models.CharField(_("種別"), max_length=10, choices=RequestKind.choices)
+    state = FSMField(
+        _("状態"), max_length=15, choices=RequestState.choices, default=RequestState.DRAFT
+    )
+    # Null only for a new registration that has never been submitted.
+    account = models.ForeignKey(
+        "accounts.OfficialAccount",
+        verbose_name=_("公式アカウント"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+    )
+    # The department whose head decides the first step; for a change, the account's.
+    department = models.ForeignKey(
+        "organization.Department",
+        verbose_name=_("申請する所属"),
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申請者"),
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    title = models.CharField(_("件名"), max_length=200, blank=True)
+    payload = models.JSONField(_("申請内容"), default=dict, blank=True)
+    # Incremented on every submission: decisions are unique per (round, step).
+    round = models.PositiveIntegerField(_("提出回数"), default=0)
+    submitted_at = models.DateTimeField(_("提出日時"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("決定日時"), null=True, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("申請")
+        verbose_name_plural = _("申請")
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            # At most one open request per account (wagtail's unique_in_progress_workflow).
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(state__in=OPEN_STATES),
+                name="request_one_open_per_account",
+                violation_error_message=_("このアカウントには処理中の申請があります。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="new") | Q(account__isnull=False),
+                name="request_change_and_closure_name_an_account",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "department"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.title or self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    # --- State machine (services call these; they only change this row) ------------------
+
+    @transition(field=state, source=EDITABLE_STATES, target=RequestState.AWAITING_HEAD)
+    def submit(self) -> None:
+        self.round += 1
+        self.submitted_at = timezone.now()
+
+    @transition(field=state, source=RequestState.AWAITING_HEAD, target=RequestState.AWAITING_PR)
+    def approve_as_head(self) -> None:
+        pass
+
+    @transition(field=state, source=RequestState.AWAITING_PR, target=RequestState.APPROVED)
+    def approve_as_pr(self) -> None:
+        self.decided_at = timezone.now()
+
+    @transition(field=state, source=DECIDABLE_STATES, target=RequestState.RETURNED)
+    def return_for_revision(self) -> None:
+        pass
+
+    @transition(field=state, source=DECIDABLE_STATES, target=RequestState.REJECTED)
+    def reject(self) -> None:
+        self.decided_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[*EDITABLE_STATES, RequestState.AWAITING_HEAD],
+        target=RequestState.WITHDRAWN,
+    )
+    def withdraw(self) -> None:
+        self.decided_at = timezone.now()
+
+
+class Step(models.TextChoices):
+    REQUESTER = "requester", _("申請者")
+    HEAD = "head", _("所属長")
+    PR = "pr", _("広報担当課")
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", _("提出")
+    APPROVE = "approve", _("承認")
+    RETURN = "return", _("差し戻し")
+    REJECT = "reject", _("却下")
+    WITHDRAW = "withdraw", _("取り下げ")
+
+
+class Decision(models.Model):
+    """One row per decision: who, at which step, when, and why (wagtail TaskState)."""
+
+    request = models.ForeignKey(
+        ApprovalRequest,
+        verbose_name=_("申請"),
+        on_delete=models.PROTECT,
+        related_name="decisions",
+    )
+    round = models.PositiveIntegerField(_("提出回数"))
+    step = models.CharField(_("段階"), max_length=10, choices=Step.choices)
+    action = models.CharField(_("操作"), max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作した職員"),
+        on_delete=models.PROTECT,
+        related_name="decisions",
+    )
+    comment = models.TextField(_("コメント"), blank=True)
+    created_at = models.DateTimeField(_("日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("決定")
+        verbose_name_plural = _("決定")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # A step is decided once per submission: two approvers racing produce one row.
+            models.UniqueConstraint(
+                fields=["request", "round", "step"],
+                condition=Q(step__in=["head", "pr"]),
+                name="decision_one_per_step_per_round",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action__in=["return", "reject"]) | ~Q(comment=""),
+                name="decision_return_and_reject_need_a_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} {self.get_action_display()}"

@@ -1,0 +1,254 @@
+"""A request's proposed state: the section forms bound to its payload.
+
+``Proposal`` validates what was typed (at submission and again at final approval), knows how
+to turn current records into form data (to start a change request from what is public now),
+and lays current and proposed values side by side for the approvers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.utils.translation import gettext as _
+
+from accounts.models import OfficerRole, OfficialAccount
+from approvals.forms import (
+    AccountSectionForm,
+    ChecklistForm,
+    ClosureForm,
+    OfficerFormSet,
+    PolicySectionForm,
+    RulesSectionForm,
+)
+from approvals.models import ApprovalRequest, RequestKind
+from policies.models import OperationRules
+from policies.selectors import current_policy
+from policies.services import prefilled_policy_values
+
+FORM_SECTIONS = {
+    "account": AccountSectionForm,
+    "policy": PolicySectionForm,
+    "rules": RulesSectionForm,
+    "checklist": ChecklistForm,
+    "closure": ClosureForm,
+}
+KIND_SECTIONS = {
+    RequestKind.NEW: ("account", "officers", "policy", "rules", "checklist"),
+    RequestKind.CHANGE: ("account", "officers", "policy", "rules", "checklist"),
+    RequestKind.CLOSURE: ("closure",),
+}
+SECTION_TITLES = {
+    "account": _("アカウント"),
+    "officers": _("運用体制（責任者・管理者・担当者）"),
+    "policy": _("運用ポリシー（公開）"),
+    "rules": _("運用ルール（内部・非公開）"),
+    "checklist": _("ガイドラインのチェック項目"),
+    "closure": _("廃止の確認"),
+}
+
+
+def extract_payload(data, kind: str) -> dict[str, str]:
+    """The part of POST data that belongs to the request's sections, as typed."""
+    prefixes = tuple(f"{s}-" for s in KIND_SECTIONS[kind])
+    # Browsers send textarea line ends as CRLF; stored text uses LF, so an untouched field
+    # compares equal to the record it came from (no false "changed" rows, no new version).
+    return {k: data.get(k, "").replace("\r\n", "\n") for k in data if k.startswith(prefixes)}
+
+
+def _form_data(form: forms.BaseForm) -> dict[str, str]:
+    """What a browser would post for an unbound form showing its initial values."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        key = form.add_prefix(name)
+        if isinstance(field, forms.BooleanField):
+            if value:
+                data[key] = "on"
+        elif value not in (None, ""):
+            prepared = field.prepare_value(value)
+            data[key] = prepared.isoformat() if hasattr(prepared, "isoformat") else str(prepared)
+    return data
+
+
+def _officer_rows(account: OfficialAccount | None, user) -> list[dict]:
+    if account is not None:
+        return [
+            {
+                "role": o.role,
+                "user": o.user_id,
+                "name": o.name,
+                "title": o.title,
+                "holds_credentials": o.holds_credentials,
+            }
+            for o in account.officers.all()
+        ]
+    return [
+        {"role": OfficerRole.RESPONSIBLE},
+        {"role": OfficerRole.MANAGER},
+        {
+            "role": OfficerRole.OPERATOR,
+            "user": user.pk,
+            "title": user.title,
+            "holds_credentials": True,
+        },
+    ]
+
+
+def initial_payload(*, kind: str, user, account: OfficialAccount | None = None) -> dict:
+    """Form data for a new request: the template for a registration, today's record for a
+    change, nothing for a closure."""
+    if kind == RequestKind.CLOSURE:
+        return {}
+    if account is None:
+        acc_form = AccountSectionForm(
+            prefix="account",
+            user=user,
+            initial={"department": user.department_id, "badge_status": "not_applied"},
+        )
+        policy_initial = {}
+        if user.department_id:
+            policy_initial = prefilled_policy_values(
+                account=OfficialAccount(department=user.department)
+            )
+        rules_instance = None
+    else:
+        acc_form = AccountSectionForm(
+            prefix="account", instance=account, initial={"url": account.url}, user=user
+        )
+        policy = current_policy(account=account)
+        policy_initial = (
+            {f: getattr(policy, f) for f in PolicySectionForm._meta.fields} if policy else {}
+        )
+        rules_instance = OperationRules.objects.filter(account=account).first()
+    officers = OfficerFormSet(prefix="officers", initial=_officer_rows(account, user))
+    data = {
+        **_form_data(acc_form),
+        **_form_data(PolicySectionForm(prefix="policy", initial=policy_initial)),
+        **_form_data(RulesSectionForm(prefix="rules", instance=rules_instance)),
+        "officers-TOTAL_FORMS": str(len(officers.initial)),
+        "officers-INITIAL_FORMS": "0",
+        "officers-MIN_NUM_FORMS": "0",
+        "officers-MAX_NUM_FORMS": "30",
+    }
+    for form in officers.forms:
+        data.update(_form_data(form))
+    return data
+
+
+@dataclass
+class Proposal:
+    request: ApprovalRequest
+    user: object
+    data: dict
+
+    @classmethod
+    def of(cls, req: ApprovalRequest, *, user, data: dict | None = None) -> Proposal:
+        proposal = cls(request=req, user=user, data=req.payload if data is None else data)
+        proposal._build()
+        return proposal
+
+    def _build(self) -> None:
+        self.forms: dict[str, forms.BaseForm] = {}
+        sections = KIND_SECTIONS[self.request.kind]
+        for section in sections:
+            if section == "officers":
+                self.officers = OfficerFormSet(self.data, prefix="officers")
+                continue
+            kwargs = {"prefix": section}
+            if section == "account":
+                kwargs["user"] = self.user
+                # Validate against a fresh copy: nothing on the real record changes here.
+                kwargs["instance"] = (
+                    OfficialAccount.objects.get(pk=self.request.account_id)
+                    if self.request.account_id
+                    else OfficialAccount()
+                )
+            self.forms[section] = FORM_SECTIONS[section](self.data, **kwargs)
+
+    @property
+    def sections(self) -> list[tuple[str, str, object]]:
+        """(key, title, form or formset) in the order they appear on the page."""
+        out = []
+        for section in KIND_SECTIONS[self.request.kind]:
+            form = self.officers if section == "officers" else self.forms[section]
+            out.append((section, SECTION_TITLES[section], form))
+        return out
+
+    def is_valid(self) -> bool:
+        results = [f.is_valid() for f in self.forms.values()]
+        if "officers" in KIND_SECTIONS[self.request.kind]:
+            results.append(self.officers.is_valid())
+        return all(results)
+
+    def error_count(self) -> int:
+        count = sum(len(f.errors) for f in self.forms.values())
+        if hasattr(self, "officers"):
+            count += len(self.officers.non_form_errors()) + sum(
+                len(e) for e in self.officers.errors
+            )
+        return count
+
+    def cleaned(self, section: str) -> dict:
+        return self.forms[section].cleaned_data
+
+    def officer_rows(self) -> list[dict]:
+        return [
+            f.cleaned_data
+            for f in self.officers.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+
+    @property
+    def display_name(self) -> str:
+        if self.request.kind == RequestKind.CLOSURE or self.request.kind == RequestKind.CHANGE:
+            return self.request.account.display_name if self.request.account_id else ""
+        return self.data.get("account-display_name", "")
+
+
+def prepare_for_display(proposal: Proposal, *, show_errors: bool) -> Proposal:
+    """Attach crispy helpers: a draft shows what was typed without shouting about what is
+    still missing; after a failed submission (or a return) every problem is marked."""
+    from crispy_forms.bootstrap import Field
+    from crispy_forms.helper import FormHelper
+    from crispy_forms.layout import Column, Layout, Row
+
+    if not show_errors:
+        _unbind(proposal)
+    officer_forms = list(proposal.officers.forms) if hasattr(proposal, "officers") else []
+    for form in [*proposal.forms.values(), *officer_forms]:
+        helper = FormHelper(form)
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.form_show_errors = show_errors
+        if form in officer_forms:
+            helper.layout = Layout(
+                Row(
+                    *(
+                        Column(Field(f), css_class="col-md-3")
+                        for f in ("role", "user", "name", "title")
+                    )
+                ),
+                Row(
+                    Column("holds_credentials", css_class="col-md-6"),
+                    Column("DELETE", css_class="col-md-6"),
+                ),
+            )
+        form.helper = helper
+    proposal.show_errors = show_errors
+    return proposal
+
+
+def _unbind(proposal: Proposal) -> None:
+    """Replace the bound forms by unbound ones showing the same values (no error marks)."""
+    for section, form in list(proposal.forms.items()):
+        initial = {name: form[name].data for name in form.fields}
+        kwargs = {"prefix": section, "initial": initial}
+        if isinstance(form, forms.ModelForm):
+            kwargs["instance"] = form.instance
+        if section == "account":
+            kwargs["user"] = proposal.user
+        proposal.forms[section] = type(form)(**kwargs)
+    if hasattr(proposal, "officers"):
+        rows = [{name: f[name].data for name in f.fields} for f in proposal.officers.forms]
+        proposal.officers = OfficerFormSet(prefix="officers", initial=rows)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ImpersonationConfig(AppConfig):
+    name = "impersonation"
+    verbose_name = "なりすまし対策"

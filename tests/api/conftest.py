@@ -1,0 +1,120 @@
+"""Fixtures for the open-data tests: the demo municipality and real workflow actions."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+
+from accounts.models import OfficialAccount
+from approvals import services
+from approvals.models import Action, RequestKind
+from tests.approvals import conftest as approvals_fixtures
+
+# The demo municipality (core/demo.py: 12 listed accounts) and its staff, shared with the
+# workflow tests.
+demo = approvals_fixtures.demo
+users = approvals_fixtures.users
+tourism_account = approvals_fixtures.tourism_account
+bousai_account = approvals_fixtures.bousai_account
+
+# The demo officers (core/demo.py USERS) and the organisation's mail domain: none of these may
+# ever appear in open data.
+OFFICER_NAMES = ("佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村")
+ORG_MAIL_DOMAIN = "@city.example.lg.jp"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The public cache (core/cache.py) lives in local memory across tests, while the
+    generation counter it is keyed on is rolled back with each test's database: start and end
+    every test with an empty cache so no test can be served another test's response."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class SavepointClient(Client):
+    """The test client, with each request in its own savepoint.
+
+    The public views are non-atomic (``core.cache.cached_public``), so in production a request
+    runs in autocommit and DRF's error handling (``rest_framework.views.set_rollback``, called
+    for every 404/405) finds no transaction to mark. Under pytest-django the test's own
+    transaction is open, and DRF would mark *it* for rollback: every later query in the same
+    test would fail with TransactionManagementError. A savepoint per request restores the
+    production behaviour — one request cannot break the next.
+    """
+
+    def request(self, **request):
+        with transaction.atomic():
+            return super().request(**request)
+
+
+@pytest.fixture
+def client():
+    return SavepointClient()
+
+
+@pytest.fixture
+def plain_client():
+    """The ordinary test client, for counting queries (no SAVEPOINT/RELEASE statements)."""
+    return Client()
+
+
+def _staff_for(account: OfficialAccount, users: dict):
+    """The demo operator and department head who act for ``account`` (core/demo.py USERS)."""
+    if account.department.code.startswith("5"):  # 危機管理局
+        return users["operator2"], users["head2"]
+    return users["operator"], users["head"]  # 経済観光局 (the tourism accounts)
+
+
+@pytest.fixture
+def close_account(users):
+    """Close an account through the real workflow (request → head → PR division)."""
+
+    def close(account: OfficialAccount) -> OfficialAccount:
+        operator, head = _staff_for(account, users)
+        req = services.request_create(kind=RequestKind.CLOSURE, actor=operator, account=account)
+        data = {
+            "closure-reason": "事業終了のため",
+            "closure-closing_on": "2026-12-31",
+            "closure-posts_deleted": "on",
+            "closure-account_deleted": "on",
+            "closure-followers_informed": "on",
+        }
+        services.request_submit(req=req, actor=operator, data=data)
+        services.request_decide(req=req, actor=head, action=Action.APPROVE)
+        services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
+        account.refresh_from_db()
+        assert account.status == "closed"
+        return account
+
+    return close
+
+
+@pytest.fixture
+def change_policy(users):
+    """Change an account's operation policy through the real workflow (publishes a new version)."""
+
+    def change(account: OfficialAccount, **fields: str) -> OfficialAccount:
+        operator, head = _staff_for(account, users)
+        before = account.policies.filter(status="published").count()
+        req = services.request_create(kind=RequestKind.CHANGE, actor=operator, account=account)
+        data = {
+            **req.payload,
+            "policy-operating_hours": "毎日9時から18時まで投稿します。",
+            "checklist-R6": "on",
+            "checklist-R7": "on",
+            "checklist-R11": "on",
+            "checklist-R14": "on",
+            **fields,
+        }
+        services.request_submit(req=req, actor=operator, data=data)
+        services.request_decide(req=req, actor=head, action=Action.APPROVE)
+        services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
+        account.refresh_from_db()
+        assert account.policies.filter(status="published").count() == before + 1
+        return account
+
+    return change

@@ -1,0 +1,7 @@
+from tests.approvals.conftest import (  # noqa: F401
+    bousai_account,
+    close_account,
+    demo,
+    tourism_account,
+    users,
+)
