@@ -16,3 +16,6 @@ urlpatterns = [
     # System administrators: configuration.
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"

@@ -10,7 +10,7 @@ class ReportForm(forms.Form):
     """A citizen's report. Only ``reported_text`` is required; nothing else is asked for."""
 
     reported_text = forms.CharField(
-        label=_("不審なアカウントのURLまたは @ID"),
+        label=_("不審なアカウントのURLまたは@ID"),
         max_length=500,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -33,7 +33,7 @@ class ReportForm(forms.Form):
 class KnownImpersonationForm(forms.ModelForm):
     """The PR division records a confirmed fake account (R17)."""
 
-    url = forms.CharField(label=_("なりすましアカウントのURLまたは @ID"), max_length=2048)
+    url = forms.CharField(label=_("なりすましアカウントのURLまたは@ID"), max_length=2048)
 
     class Meta:
         model = KnownImpersonation

@@ -349,11 +349,11 @@ def test_public_pages_work_without_javascript(browser, site):
         page.get_by_role("navigation", name="メインメニュー").get_by_role(
             "link", name="本物か確かめる"
         ).click()
-        page.get_by_label("アカウントのURLまたは @ID").fill("@sample_bousai")
+        page.get_by_label("アカウントのURLまたは@ID").fill("@sample_bousai")
         page.get_by_role("button", name="確かめる").click()
         expect(page.get_by_role("heading", name="サンプル市の公式アカウントです")).to_be_visible()
         expect(page.get_by_role("link", name="サンプル市防災")).to_be_visible()
-        page.get_by_label("アカウントのURLまたは @ID").fill("@nobody_here")
+        page.get_by_label("アカウントのURLまたは@ID").fill("@nobody_here")
         page.get_by_role("button", name="確かめる").click()
         expect(
             page.get_by_role("heading", name="サンプル市の公式アカウントとして登録されていません")
@@ -363,7 +363,7 @@ def test_public_pages_work_without_javascript(browser, site):
         # Report: from the "not registered" verdict, with the account already filled in.
         page.get_by_role("link", name="こちらからお知らせください").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("不審なアカウントを見つけたら")
-        reported = page.get_by_label("不審なアカウントのURLまたは @ID")
+        reported = page.get_by_label("不審なアカウントのURLまたは@ID")
         expect(reported).to_have_value("@nobody_here")
         reported.fill("https://x.com/nobody_here")
         page.get_by_label("気づいたこと（任意）").fill("市のロゴを使っている。")

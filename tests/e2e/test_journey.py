@@ -95,7 +95,7 @@ def approve_as_head_then_pr(staff, name: str, *, shots: str) -> None:
 
     pr = staff("pr")
     open_awaiting(pr, name)
-    expect(title_heading(pr)).to_contain_text("広報担当課の承認待ち")
+    expect(title_heading(pr)).to_contain_text("広報課の承認待ち")
     expect(decision_card(pr, "広報課として判断してください")).to_be_visible()
     shot(pr, f"{shots}-awaiting-pr")
     decide(pr, "承認する")
@@ -164,7 +164,7 @@ def test_registration_from_draft_to_public_list(staff, page):
     field(account, "発信の目的（概要）").fill("観光イベントの最新情報をお知らせします。")
     operator.get_by_role("button", name="提出する").click()
     summary = operator.get_by_role("alert").filter(
-        has_text=re.compile(r"入力内容に誤りが \d+ 件あります")
+        has_text=re.compile(r"入力内容に誤りが\d+件あります")
     )
     expect(summary).to_be_visible()
     expect(title_heading(operator)).to_contain_text("下書き")
@@ -249,7 +249,7 @@ def test_registration_from_draft_to_public_list(staff, page):
     pr = staff("pr")
     shot(pr, "dashboard-pr")
     open_awaiting(pr, NEW_NAME)
-    expect(title_heading(pr)).to_contain_text("広報担当課の承認待ち")
+    expect(title_heading(pr)).to_contain_text("広報課の承認待ち")
     decide(pr, "承認する")
     expect(pr.get_by_role("alert").filter(has_text="承認しました。")).to_be_visible()
 
@@ -304,7 +304,7 @@ def test_change_request_shows_a_diff_and_publishes_a_new_policy_version(staff, p
     shot(page, "public-account-during-change")
     operator.goto(account_page)
     expect(operator.get_by_text("現在の版：第1版")).to_be_visible()
-    expect(operator.get_by_role("status")).to_contain_text("変更（広報担当課の承認待ち）")
+    expect(operator.get_by_role("status")).to_contain_text("変更（広報課の承認待ち）")
 
     pr = staff("pr")
     open_awaiting(pr, name)
