@@ -25,9 +25,31 @@ def _save_account(proposal: Proposal) -> OfficialAccount:
     return account
 
 
+def _officer_key(role, user_id, name, title, holds) -> tuple:
+    return (role, user_id or 0, name or "", title or "", bool(holds))
+
+
 def _replace_officers(account: OfficialAccount, proposal: Proposal) -> None:
+    """Write the officers only when they changed, so the history shows real changes."""
+    rows = proposal.officer_rows()
+    current = sorted(
+        _officer_key(o.role, o.user_id, o.name, o.title, o.holds_credentials)
+        for o in account.officers.all()
+    )
+    proposed = sorted(
+        _officer_key(
+            r["role"],
+            r["user"].pk if r.get("user") else None,
+            r.get("name"),
+            r.get("title"),
+            r.get("holds_credentials"),
+        )
+        for r in rows
+    )
+    if current == proposed:
+        return
     account.officers.all().delete()  # each deletion is kept in the officers' history
-    for row in proposal.officer_rows():
+    for row in rows:
         officer = Officer(
             account=account,
             role=row["role"],
@@ -44,10 +66,14 @@ def _save_rules(account: OfficialAccount, proposal: Proposal) -> None:
     rules = OperationRules.objects.filter(account=account).first() or OperationRules(
         account=account
     )
+    changed = False
     for field, value in proposal.cleaned("rules").items():
-        setattr(rules, field, value)
-    rules.full_clean()
-    rules.save()
+        if getattr(rules, field) != value:
+            setattr(rules, field, value)
+            changed = True
+    if changed or rules.pk is None:
+        rules.full_clean()
+        rules.save()
 
 
 def write_registration(req: ApprovalRequest, proposal: Proposal) -> OfficialAccount:

@@ -35,6 +35,12 @@ def _send(recipients, subject: str, template: str, context: dict) -> None:
     )
 
 
+def _step_name(decision: Decision) -> str:
+    if decision.step == "pr":
+        return get_municipality().pr_division_name
+    return decision.get_step_display()
+
+
 def notify(req: ApprovalRequest, decision: Decision) -> None:
     """Queue the mails that follow ``decision`` on ``req`` (after commit)."""
     link = settings.SITE_URL.rstrip("/") + reverse("staff:request_detail", args=[req.pk])
@@ -58,7 +64,7 @@ def notify(req: ApprovalRequest, decision: Decision) -> None:
     if decision.actor_id != req.requester_id:
         _send(
             [req.requester],
-            f"{decision.get_step_display()}が{decision.get_action_display()}しました：{subject_name}",
+            f"{_step_name(decision)}が{decision.get_action_display()}しました：{subject_name}",
             "approvals/email/decided.txt",
             context,
         )

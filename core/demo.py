@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import identity
+from accounts.catalogue import ensure_catalogue
 from accounts.models import (
     AccountStatus,
     BadgeStatus,
@@ -219,7 +220,8 @@ def seed_users(departments: dict[str, Department]) -> list[User]:
 
 
 def seed_services() -> dict[str, Service]:
-    """The catalogue is created by a data migration; this only reads it."""
+    """The catalogue comes from a data migration; restored here if the table was emptied."""
+    ensure_catalogue(Service)
     return {s.slug: s for s in Service.objects.all()}
 
 

@@ -272,3 +272,28 @@ def test_final_approval_rechecks_the_key(users, tourism_account):
     tourism_account.refresh_from_db()
     assert change.state == RequestState.AWAITING_PR
     assert tourism_account.identifier == "sample_city_kanko"
+
+
+def test_an_unrelated_change_leaves_officers_and_rules_untouched_in_history(users, tourism_account):
+    """History shows real changes only: approving a new purpose does not rewrite officers."""
+    from accounts.models import Officer
+    from policies.models import OperationRules
+
+    officer_ids = set(tourism_account.officers.values_list("pk", flat=True))
+    rules_versions = OperationRules.history.filter(account_id=tourism_account.pk).count()
+    req = services.request_create(
+        kind=RequestKind.CHANGE, actor=users["operator"], account=tourism_account
+    )
+    data = {
+        **{k: v.replace("\n", "\r\n") for k, v in req.payload.items()},
+        "account-purpose": "新しい目的",
+        **{f"checklist-{r}": "on" for r in ("R6", "R7", "R11", "R14")},
+    }
+    services.request_submit(req=req, actor=users["operator"], data=data)
+    services.request_decide(req=req, actor=users["head"], action=Action.APPROVE)
+    services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
+    tourism_account.refresh_from_db()
+    assert tourism_account.purpose == "新しい目的"
+    assert set(tourism_account.officers.values_list("pk", flat=True)) == officer_ids
+    assert not Officer.history.filter(account_id=tourism_account.pk, history_type="-").exists()
+    assert OperationRules.history.filter(account_id=tourism_account.pk).count() == rules_versions
