@@ -1,7 +1,10 @@
 """Fixtures for the workflow: the demo municipality and filled-in request data."""
 
+import io
+
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from accounts.models import OfficialAccount
 from organization.models import User
@@ -10,6 +13,26 @@ from organization.models import User
 @pytest.fixture
 def demo(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup, django_db_blocker):
+    """The demo municipality seeded once per module that asks for it (the slow part),
+    inside a transaction rolled back when the module ends; each test then runs in its own
+    savepoint (pytest-django's ``db``) and starts from the freshly seeded data."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", stdout=io.StringIO())
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -19,12 +19,9 @@ change nothing.
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from accounts.models import AccountStatus, OfficialAccount, Service
 from approvals import services
@@ -40,23 +37,6 @@ pytestmark = pytest.mark.django_db
 # Seeding is the slow part. It is done once, inside a transaction that is rolled back when
 # the module ends; every test runs in its own savepoint inside it (pytest-django's ``db``),
 # so each test still starts from the freshly seeded data.
-
-
-@pytest.fixture(scope="module")
-def _seeded_once(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("seed_demo", stdout=io.StringIO())
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
 
 
 @pytest.fixture

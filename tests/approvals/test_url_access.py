@@ -15,7 +15,6 @@ refused changes nothing (checked in the database, not only by the status code).
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -24,8 +23,6 @@ import pytest
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.core.management import call_command
-from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from accounts.models import Service
@@ -39,23 +36,6 @@ pytestmark = pytest.mark.django_db
 # --- The demo municipality, seeded once for the module -----------------------------------
 # Seeding is the slow part: it is done once, inside a transaction rolled back when the
 # module ends; every test runs in its own savepoint inside it (pytest-django's ``db``).
-
-
-@pytest.fixture(scope="module")
-def _seeded_once(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("seed_demo", stdout=io.StringIO())
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
 
 
 @pytest.fixture
