@@ -153,7 +153,13 @@ class OfficialAccount(models.Model):
         ordering = ["service__sort_order", "display_name", "pk"]
         indexes = [
             models.Index(fields=["status", "department"]),
-            models.Index(fields=["display_name", "id"], name="account_public_order"),
+            # The public list's order, for official accounts only: a page deep in the list is
+            # read from this index alone (no sort of every row, no visit to the table).
+            models.Index(
+                fields=["display_name", "id"],
+                name="account_public_order",
+                condition=Q(status__in=["listed", "suspended"]),
+            ),
             # The verifier looks keys up in every state, closed included (the unique
             # constraint's index is partial).
             models.Index(fields=["identifier", "service"], name="account_key_lookup"),

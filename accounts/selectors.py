@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from accounts.models import AccountStatus, OfficialAccount, Service
 from accounts.search import terms
+from core.cache import per_generation
 from core.errors import parse_id
 from organization.models import Department
 
 PUBLIC_STATUSES = (AccountStatus.LISTED, AccountStatus.SUSPENDED)
+PAGE_SIZE = 50
 
 
 def _public_base() -> QuerySet:
@@ -82,8 +85,29 @@ def _subtree(department_id: int) -> list[int]:
     return sorted(descendant_ids(department_id))
 
 
+def listed_page(flt: ListFilter, number) -> Page:
+    """One page of the public list, at the same cost deep in the list as at its start.
+
+    The page's ids are read from the list-order index alone (``account_public_order``), then
+    only those rows are fetched with their service and department; the number of matching
+    accounts is counted once per public generation and filter.
+    """
+    ids = flt.apply(listed_accounts()).values_list("pk", flat=True)
+    paginator = Paginator(ids, PAGE_SIZE)
+    paginator.count = per_generation(f"listed-count:{flt}", ids.count)
+    page = paginator.get_page(number)
+    by_pk = _public_base().in_bulk(list(page.object_list))
+    page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
+    return page
+
+
 def filter_choices() -> dict:
-    """Services and departments that have at least one listed account, for the filter form."""
+    """Services and departments that have at least one listed account, for the filter form
+    (computed once per public generation: it reads every listed account)."""
+    return per_generation("filter-choices", _filter_choices)
+
+
+def _filter_choices() -> dict:
     used_departments = set(
         listed_accounts().order_by().values_list("department_id", flat=True).distinct()
     )
@@ -96,8 +120,8 @@ def filter_choices() -> dict:
             keep.add(node.pk)
             node = by_pk.get(node.parent_id)
     return {
-        "services": Service.objects.filter(
-            pk__in=listed_accounts().order_by().values("service_id")
+        "services": list(
+            Service.objects.filter(pk__in=listed_accounts().order_by().values("service_id"))
         ),
         "departments": [d for d in departments if d.pk in keep],
     }

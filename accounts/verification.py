@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
 from accounts import identity
 from accounts.models import AccountStatus, OfficialAccount
 from impersonation.models import KnownImpersonation
@@ -67,11 +65,16 @@ def _keys_for(query: str) -> tuple[list[identity.AccountKey], str]:
     return keys, ""
 
 
-def _key_filter(keys: list[identity.AccountKey], prefix: str = "") -> Q:
-    query = Q(pk__in=[])
-    for key in keys:
-        query |= Q(**{f"{prefix}service__slug": key.service, f"{prefix}identifier": key.identifier})
-    return query
+def _matching(queryset, keys: list[identity.AccountKey]) -> list:
+    """Rows of ``queryset`` (with ``service`` joined) whose key is one of ``keys``.
+
+    A bare @handle means up to one key per service, mostly with the same identifier: the
+    database filters on the identifiers (an index), the exact (service, identifier) pairs are
+    checked here — one short query instead of an OR of every pair.
+    """
+    wanted = {(key.service, key.identifier) for key in keys}
+    rows = queryset.filter(identifier__in={identifier for _service, identifier in wanted})
+    return [row for row in rows if (row.service.slug, row.identifier) in wanted]
 
 
 def verify(query: str) -> Verdict:
@@ -80,20 +83,24 @@ def verify(query: str) -> Verdict:
     keys, reason = _keys_for(query)
     if not keys:
         return Verdict(UNKNOWN, query, reason=reason)
-    matches = list(
-        OfficialAccount.objects.filter(_key_filter(keys))
-        .filter(status__in=(AccountStatus.LISTED, AccountStatus.SUSPENDED, AccountStatus.CLOSED))
+    matches = _matching(
+        OfficialAccount.objects.filter(
+            status__in=(AccountStatus.LISTED, AccountStatus.SUSPENDED, AccountStatus.CLOSED)
+        )
         .select_related("service", "department__parent__parent")
-        .order_by("-closed_at")
+        .order_by("-closed_at", "pk"),
+        keys,
     )
     live = [a for a in matches if a.is_public]
     if live:
         return Verdict(OFFICIAL, query, keys=[a.key for a in live], accounts=live)
-    fake = (
-        KnownImpersonation.objects.filter(_key_filter(keys), resolved_at__isnull=True)
+    fakes = _matching(
+        KnownImpersonation.objects.filter(resolved_at__isnull=True)
         .select_related("service", "imitates")
-        .first()
+        .order_by("pk"),
+        keys,
     )
+    fake = fakes[0] if fakes else None
     if fake is not None:
         return Verdict(
             IMPERSONATION,

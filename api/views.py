@@ -99,12 +99,13 @@ class Verify(APIView):
         message = MESSAGES.get(result.verdict, "").format(name=name) or (
             result.reason or f"{name}の公式アカウントとして登録されていません。"
         )
+        matches = AccountSerializer(result.accounts, many=True).data
         data = {
             "verdict": result.verdict,
             "query": result.query,
             "key": str(result.key) if result.key else None,
-            "account": AccountSerializer(result.account).data if result.account else None,
-            "matches": AccountSerializer(result.accounts, many=True).data,
+            "account": matches[0] if matches else None,
+            "matches": matches,
             "impersonation": {
                 "service": fake.service.slug,
                 "identifier": fake.identifier,

@@ -17,7 +17,10 @@ What it does, in order (see bench/README.md for how to read the output):
 4. for each target, runs a closed-loop load for ``--seconds`` with ``--concurrency`` connections,
    one client *process* per connection (no GIL between them), and records req/s, p50/p99
    latency, errors, the ``X-Cache`` hit rate and where the CPU went (client, gunicorn,
-   PostgreSQL, Redis, other programs); the targets take turns (``--rounds``);
+   PostgreSQL, Redis, other programs); the targets take turns (``--rounds``). This runs twice
+   (``--phases``): first with an empty cache, as right after an approval ("cold"), then after
+   every URL of each target has been requested once, as between approvals ("warm", the
+   steady state the throughput target is judged on);
 5. profiles one cache-miss request of each page in-process (query count, SQL time, the
    hottest functions) unless ``--no-profile``;
 6. stops gunicorn and drops the database (unless ``--keep-db``).
@@ -630,6 +633,50 @@ def tail(path: Path, n: int = 30) -> str:
         return "(no log)"
 
 
+PHASES = {
+    "cold": "COLD — right after an approval: the cache is empty, URLs drawn by Zipf popularity",
+    "warm": "STEADY STATE — between approvals: every URL of the pool has been served once",
+}
+
+
+def run_phase(name: str, targets, port: int, args, gunicorn, quiet) -> list[Result]:
+    """Load every target; targets take turns (``--rounds`` slices each), so that anything else
+    running on the machine disturbs them alike and the ratios to the trivial view stay
+    comparable."""
+    results: dict[str, Result] = {}
+    for rnd in range(args.rounds):
+        for t in targets:
+            load = quiet()
+            r = measure(t, port, args, gunicorn.pid, args.seconds / args.rounds, rnd)
+            log(
+                f"{name} round {rnd + 1}/{args.rounds} {t.name}: {r.rps:.0f} req/s, "
+                f"p50 {r.pct(50):.1f} ms, p99 {r.pct(99):.1f} ms, {r.n_errors} errors, "
+                f"hit {r.hit_rate if r.hit_rate is not None else float('nan'):.0%} "
+                f"(other processes: {load:.2f} cores before, "
+                f"{r.others_cpu / (r.wall or 1):.2f} during)"
+            )
+            if t.name in results:
+                results[t.name].merge(r)
+            else:
+                results[t.name] = r
+    return list(results.values())
+
+
+def fill_cache(target: Target, port: int) -> float:
+    """Request every URL of the target once (what citizens do between two approvals)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def get(path: str) -> None:
+        status, _, body = fetch(port, path)
+        if status != 200:
+            raise BenchError(f"{path} answered {status}: {body[:300]!r}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(get, target.paths))
+    return time.perf_counter() - started
+
+
 def warm(target: Target, port: int, workers: int) -> None:
     """Warm each target's first URL in every worker (templates, connections), not the pool."""
     path = target.paths[0]
@@ -748,9 +795,10 @@ def _shape(sql: str) -> str:
 # --- Report ----------------------------------------------------------------------------------
 
 
-def print_table(results: list[Result], args, listed: int) -> None:
+def print_table(results: list[Result], args, listed: int, title: str) -> None:
     base = results[0].rps
     print()
+    print(title)
     print(
         f"Results: {args.seconds:g} s per target, {args.concurrency} client processes "
         f"(closed loop), gunicorn {args.workers} × {args.worker_class}"
@@ -868,6 +916,12 @@ def parse_args(argv=None):
     p.add_argument("--only", help="comma-separated target name prefixes (trivial always runs)")
     p.add_argument("--no-profile", dest="profile", action="store_false")
     p.add_argument(
+        "--phases",
+        default="cold,warm",
+        type=lambda v: [x.strip() for x in v.split(",") if x.strip() in PHASES],
+        help="cold (empty cache, as right after an approval) and/or warm (steady state)",
+    )
+    p.add_argument(
         "--wait-quiet",
         type=float,
         default=45,
@@ -948,33 +1002,35 @@ def main(argv=None) -> int:
         for t in targets:
             warm(t, port, args.workers)
         log("warmed; measuring")
-        # Targets take turns (``--rounds`` slices each), so that anything else running on the
-        # machine disturbs them alike and the ratios to the trivial view stay comparable.
-        results: dict[str, Result] = {}
-        for rnd in range(args.rounds):
+        phases: list[tuple[str, list[Result]]] = []
+        if "cold" in args.phases:
+            # Each run has a cache of its own: this is the state right after an approval (every
+            # page is rendered again on its first request), seen through Zipf popularity.
+            phases.append((PHASES["cold"], run_phase("cold", targets, port, args, gunicorn, quiet)))
+        fills = []
+        if "warm" in args.phases:
             for t in targets:
-                load = quiet()
-                r = measure(t, port, args, gunicorn.pid, args.seconds / args.rounds, rnd)
-                log(
-                    f"round {rnd + 1}/{args.rounds} {t.name}: {r.rps:.0f} req/s, "
-                    f"p50 {r.pct(50):.1f} ms, p99 {r.pct(99):.1f} ms, {r.n_errors} errors, "
-                    f"hit {r.hit_rate if r.hit_rate is not None else float('nan'):.0%} "
-                    f"(other processes: {load:.2f} cores before, "
-                    f"{r.others_cpu / (r.wall or 1):.2f} during)"
-                )
-                if t.name in results:
-                    results[t.name].merge(r)
-                else:
-                    results[t.name] = r
-        results = list(results.values())
+                seconds = fill_cache(t, port)
+                fills.append((t, seconds))
+                log(f"cached every URL of {t.name} ({len(t.paths)}) in {seconds:.1f} s")
+            phases.append((PHASES["warm"], run_phase("warm", targets, port, args, gunicorn, quiet)))
         stop_gunicorn(gunicorn)
         if gunicorn.returncode not in (0, -signal.SIGTERM):
             log(f"gunicorn exited with {gunicorn.returncode}")
         log_tail = tail(tmp / "gunicorn.log", 15)
-        print_table(results, args, len(rows))
+        for title, results in phases:
+            print_table(results, args, len(rows), title)
+        if fills:
+            print("\nEvery URL of a target rendered once (8 requests at a time), then cached:")
+            for t, seconds in fills:
+                print(
+                    f"  {t.name:<25} {len(t.paths):5d} URLs in {seconds:6.1f} s"
+                    f" = {len(t.paths) / seconds:7.1f} URLs/s"
+                )
         if seed_line:
             print(seed_line)
-        if any(r.n_errors for r in results):
+        if any(r.n_errors for _title, results in phases for r in results):
+            results = [r for _title, rs in phases for r in rs]
             failed = True
             print(f"\ngunicorn log (last lines):\n{log_tail}")
 

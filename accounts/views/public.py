@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from accounts import selectors
 from accounts.verification import verify
@@ -20,17 +21,23 @@ from core.cache import cached_public
 from impersonation.models import KnownImpersonation
 from policies.selectors import published_versions
 
-PAGE_SIZE = 50
+PAGE_SIZE = selectors.PAGE_SIZE
 
 
 def permalink(account) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("public:account_detail", args=[account.pk])
 
 
-@lru_cache(maxsize=4096)
-def qr_inline_svg(url: str) -> str:
-    """The QR code of a permalink (≈7 ms to draw; a permalink never changes)."""
-    return segno.make(url, error="m").svg_inline(scale=5, border=2, omitsize=True)
+# A permalink never changes, so neither does its QR code: browsers may keep it for a day.
+QR_MAX_AGE = 24 * 3600
+
+
+@lru_cache(maxsize=1024)
+def qr_svg(url: str) -> bytes:
+    """The QR code of a permalink as an SVG file (≈7 ms to draw, so drawn once per process)."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=6, border=2)
+    return out.getvalue()
 
 
 @login_not_required
@@ -38,8 +45,7 @@ def qr_inline_svg(url: str) -> str:
 def account_list(request):
     """The list of official accounts (R5: 000 §4(2), 001 §3(3)イ, 002 §3(3), 004 §4(7)②)."""
     flt = selectors.ListFilter.from_query(request.GET)
-    accounts = flt.apply(selectors.listed_accounts())
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.listed_page(flt, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -77,8 +83,6 @@ def account_detail(request, pk: int):
             "policy": versions[0] if versions else None,
             "versions": versions,
             "permalink": permalink(account),
-            # Inline, so the printed page carries the code even offline.
-            "qr_svg": qr_inline_svg(permalink(account)),
             "warnings": account.impersonations.filter(resolved_at__isnull=True).select_related(
                 "service"
             ),
@@ -106,14 +110,17 @@ def policy_version(request, pk: int, version: int):
 @login_not_required
 @cached_public
 def account_qr(request, pk: int):
-    """A QR code of the permalink, for printed flyers (SVG: sharp at any size)."""
+    """A QR code of the permalink, for printed flyers (SVG: sharp at any size).
+
+    The account page shows it as an image rather than drawing it inline: the page stays cheap
+    to render after each approval, and the browser keeps the image.
+    """
     account = selectors.public_account(pk)
     if account is None:
         raise Http404
-    out = io.BytesIO()
-    segno.make(permalink(account), error="m").save(out, kind="svg", scale=6, border=2)
-    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
+    response = HttpResponse(qr_svg(permalink(account)), content_type="image/svg+xml")
     response["Content-Disposition"] = f'inline; filename="account-{account.pk}-qr.svg"'
+    patch_cache_control(response, public=True, max_age=QR_MAX_AGE)
     return response
 
 

@@ -52,6 +52,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Cached public pages are the same for everyone: served here, before anything per-user
+    # (core/cache.py). Everything above still adds its headers to a hit.
+    "core.cache.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -60,7 +64,6 @@ MIDDLEWARE = [
     # public pages opt out explicitly, so a new staff page is never public by accident.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: counts failed logins and locks out.
     "axes.middleware.AxesMiddleware",
@@ -173,7 +176,8 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
 
 # --- Cache ---------------------------------------------------------------------------------
-# Public pages are cached per "public generation" (core/cache.py); any backend is correct.
+# Public pages are cached per "public generation" (core/cache.py, ADR 0006/0008); any backend
+# is correct. A shared one (Redis) also keeps the generation, so a cached page costs no query.
 # Production: CACHE_URL=redis://127.0.0.1:6379/1 shares the cache between workers.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://sns-registry")}
 

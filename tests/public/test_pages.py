@@ -94,7 +94,9 @@ def test_account_page_shows_the_policy_and_never_staff_names(client, tourism_acc
     assert "経済観光局 観光部 観光プロモーション課" in page
     assert "運用ポリシー" in page
     assert "免責事項" in page
-    assert "<svg" in page  # the QR code is in the page itself
+    # The QR code of the permalink, as an image the browser keeps (see the QR test below).
+    qr = reverse("public:account_qr", args=[tourism_account.pk])
+    assert f'src="{qr}"' in page
     for officer in tourism_account.officers.select_related("user"):
         person = officer.user.last_name if officer.user else officer.name
         assert person not in page
@@ -132,9 +134,27 @@ def test_earlier_policy_versions_stay_readable(client, users, tourism_account):
 
 
 def test_qr_code_is_a_standalone_svg_of_the_permalink(client, tourism_account, settings):
-    response = client.get(reverse("public:account_qr", args=[tourism_account.pk]))
+    url = reverse("public:account_qr", args=[tourism_account.pk])
+    response = client.get(url)
     assert response["Content-Type"] == "image/svg+xml"
     assert b'xmlns="http://www.w3.org/2000/svg"' in response.content
+    # A permalink never changes: browsers keep its code for a day, from the cache too.
+    assert "max-age=86400" in response["Cache-Control"]
+    again = client.get(url)
+    assert again["X-Cache"] == "hit"
+    assert "max-age=86400" in again["Cache-Control"]
+    assert again.content == response.content
+
+
+def test_qr_code_encodes_the_permalink_on_the_configured_site(client, tourism_account, settings):
+    settings.SITE_URL = "https://sns.city.example.lg.jp"
+    from accounts.views.public import qr_svg
+
+    page = client.get(reverse("public:account_detail", args=[tourism_account.pk]))
+    permalink = f"https://sns.city.example.lg.jp/accounts/{tourism_account.pk}/"
+    assert f"このページのQRコード（{permalink}）" in page.content.decode()
+    svg = client.get(reverse("public:account_qr", args=[tourism_account.pk])).content
+    assert svg == qr_svg(permalink)
 
 
 def test_public_pages_need_no_login(client, tourism_account):
@@ -158,7 +178,8 @@ def test_query_counts_do_not_grow_with_the_registry(
         call_command("seed_demo", accounts=extra)
     account = OfficialAccount.objects.filter(status="listed").last()
     pages = [
-        ("/", 6),
+        # generation, count, filter choices (3), the page's ids, its rows
+        ("/", 7),
         (reverse("public:account_detail", args=[account.pk]), 4),
         (f"/verify/?q={account.url}", 4),  # generation, accounts, impersonations, (closed)
     ]
@@ -168,3 +189,8 @@ def test_query_counts_do_not_grow_with_the_registry(
         # Served again from the cache: one query, to read the public generation.
         with django_assert_num_queries(1):
             assert client.get(url)["X-Cache"] == "hit"
+    # Another page of the list: the count and the choices are computed once per generation.
+    with django_assert_max_num_queries(3):  # generation, the page's ids, its rows
+        response = client.get("/?page=2")
+        assert response.status_code == 200
+        assert response["X-Cache"] == "miss"
