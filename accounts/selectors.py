@@ -125,3 +125,21 @@ def _filter_choices() -> dict:
         ),
         "departments": [d for d in departments if d.pk in keep],
     }
+
+
+def impersonation_warnings(account: OfficialAccount) -> list:
+    """Current warnings about fakes of this account (R17). Few accounts have any: which ones
+    is known once per generation, so the others' pages need no query for it."""
+    if account.pk not in per_generation("imitated-accounts", _imitated_accounts):
+        return []
+    return list(account.impersonations.filter(resolved_at__isnull=True).select_related("service"))
+
+
+def _imitated_accounts() -> frozenset[int]:
+    from impersonation.models import KnownImpersonation
+
+    return frozenset(
+        KnownImpersonation.objects.filter(resolved_at__isnull=True, imitates__isnull=False)
+        .values_list("imitates_id", flat=True)
+        .distinct()
+    )

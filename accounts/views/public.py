@@ -83,9 +83,7 @@ def account_detail(request, pk: int):
             "policy": versions[0] if versions else None,
             "versions": versions,
             "permalink": permalink(account),
-            "warnings": account.impersonations.filter(resolved_at__isnull=True).select_related(
-                "service"
-            ),
+            "warnings": selectors.impersonation_warnings(account),
         },
     )
 

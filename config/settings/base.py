@@ -180,6 +180,8 @@ CORS_ALLOW_CREDENTIALS = False
 # is correct. A shared one (Redis) also keeps the generation, so a cached page costs no query.
 # Production: CACHE_URL=redis://127.0.0.1:6379/1 shares the cache between workers.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://sns-registry")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "core.redis_cache.RedisCache"  # one client per pool
 
 # --- The municipality ---------------------------------------------------------------------
 # Per-deployment configuration (see README "設定 / Configuration" and .env.example).

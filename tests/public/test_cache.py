@@ -40,7 +40,7 @@ def shared_cache(settings):
     prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
         }
@@ -185,7 +185,7 @@ def test_citizens_are_served_when_the_cache_is_down(client, settings, demo, url,
     an error page for a citizen."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
         }
     }
@@ -203,7 +203,7 @@ def test_an_approval_survives_a_cache_that_is_down(
     token expire by themselves within CACHE_SECONDS)."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }

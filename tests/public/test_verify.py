@@ -131,3 +131,28 @@ def test_list_cache_is_invalidated_by_a_new_listing(client, users):
     assert "@kanko_event" not in client.get("/").content.decode()  # not before both approve
     services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
     assert "@kanko_event" in client.get("/").content.decode()
+
+
+def test_an_account_page_warns_of_its_fakes_until_the_warning_is_resolved(
+    client, users, bousai_account
+):
+    """R17: the warning appears on the imitated account's page as soon as it is recorded, and
+    goes when it is resolved (the set of imitated accounts is kept per public generation)."""
+    from django.utils import timezone
+
+    url = reverse("public:account_detail", args=[bousai_account.pk])
+    assert "なりすました偽のアカウント" not in client.get(url).content.decode()
+    fake = KnownImpersonation.objects.create(
+        service=service("x"),
+        identifier="sample_b0usai",
+        url="https://x.com/sample_b0usai",
+        warning="防災情報を装い、個人情報を求めています。",
+        imitates=bousai_account,
+        created_by=users["pr"],
+    )
+    page = client.get(url)
+    assert page["X-Cache"] == "miss"
+    assert "防災情報を装い、個人情報を求めています。" in page.content.decode()
+    fake.resolved_at = timezone.now()
+    fake.save()
+    assert "なりすました偽のアカウント" not in client.get(url).content.decode()
