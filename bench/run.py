@@ -1021,7 +1021,7 @@ def main(argv=None) -> int:
         for title, results in phases:
             print_table(results, args, len(rows), title)
         if fills:
-            print("\nEvery URL of a target rendered once (8 requests at a time), then cached:")
+            print("\nEvery URL of a target requested once (8 at a time) after the cold phase:")
             for t, seconds in fills:
                 print(
                     f"  {t.name:<25} {len(t.paths):5d} URLs in {seconds:6.1f} s"

@@ -23,6 +23,12 @@ from core import cache as public_cache
 from tests.approvals.conftest import close_account
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+DOWN_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+
+
+def redis_cache(location: str, **options) -> dict:
+    """CACHES as production has them with CACHE_URL=redis://… (config/settings/base.py)."""
+    return {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": location, **options}}
 
 
 def _redis_up() -> bool:
@@ -38,13 +44,7 @@ def shared_cache(settings):
     if not _redis_up():
         pytest.skip("Redis is not running on 127.0.0.1:6379 (the CI machine has it)")
     prefix = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "core.redis_cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
+    settings.CACHES = redis_cache(REDIS_URL, KEY_PREFIX=prefix)
     assert public_cache.shared()
     yield
     client = redis.Redis.from_url(REDIS_URL)
@@ -183,12 +183,7 @@ def test_a_cached_api_answer_stays_open_to_other_sites(client, shared_cache, dem
 def test_citizens_are_served_when_the_cache_is_down(client, settings, demo, url, caplog):
     """Redis stopped: public pages are rendered uncached (and the failure is logged), never
     an error page for a citizen."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "core.redis_cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-        }
-    }
+    settings.CACHES = redis_cache(DOWN_URL)
     with caplog.at_level(logging.ERROR, logger="core.cache"):
         response = client.get(url)
     assert response.status_code == 200
@@ -201,12 +196,7 @@ def test_an_approval_survives_a_cache_that_is_down(
 ):
     """The approval commits; the token cannot advance, which is logged (the pages under the old
     token expire by themselves within CACHE_SECONDS)."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "core.redis_cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-        }
-    }
+    settings.CACHES = redis_cache(DOWN_URL)
     with caplog.at_level(logging.ERROR, logger="core.cache"), committed():
         close_account(tourism_account, users)
     assert tourism_account.status == "closed"

@@ -74,8 +74,9 @@ def test_closed_account_is_formerly_official(users, tourism_account):
     assert result.account == tourism_account
 
 
-def test_known_impersonation_is_reported_with_its_warning(users, bousai_account):
-    KnownImpersonation.objects.create(
+def fake_bousai(users, bousai_account) -> KnownImpersonation:
+    """A recorded fake of the disaster-prevention account, one letter off (R17)."""
+    return KnownImpersonation.objects.create(
         service=service("x"),
         identifier="sample_b0usai",
         url="https://x.com/sample_b0usai",
@@ -83,6 +84,10 @@ def test_known_impersonation_is_reported_with_its_warning(users, bousai_account)
         imitates=bousai_account,
         created_by=users["pr"],
     )
+
+
+def test_known_impersonation_is_reported_with_its_warning(users, bousai_account):
+    fake_bousai(users, bousai_account)
     result = verify("https://twitter.com/Sample_B0usai")
     assert result.verdict == "impersonation"
     assert result.impersonation.imitates == bousai_account
@@ -142,14 +147,7 @@ def test_an_account_page_warns_of_its_fakes_until_the_warning_is_resolved(
 
     url = reverse("public:account_detail", args=[bousai_account.pk])
     assert "なりすました偽のアカウント" not in client.get(url).content.decode()
-    fake = KnownImpersonation.objects.create(
-        service=service("x"),
-        identifier="sample_b0usai",
-        url="https://x.com/sample_b0usai",
-        warning="防災情報を装い、個人情報を求めています。",
-        imitates=bousai_account,
-        created_by=users["pr"],
-    )
+    fake = fake_bousai(users, bousai_account)
     page = client.get(url)
     assert page["X-Cache"] == "miss"
     assert "防災情報を装い、個人情報を求めています。" in page.content.decode()
