@@ -1,0 +1,173 @@
+"""The load generator: one client process per kept-alive connection, standard library only."""
+
+from __future__ import annotations
+
+import bisect
+import http.client
+import random
+import resource
+import socket
+import time
+from array import array
+from collections import Counter
+
+from bench.common import HOST
+
+# --- The HTTP client (one process per connection) -------------------------------------------
+
+
+class Closed(Exception):
+    """The server closed the connection before a complete response."""
+
+    def __init__(self, got: int):
+        super().__init__(f"connection closed after {got} bytes")
+        self.got = got
+
+
+def exchange(sock: socket.socket, request: bytes) -> tuple[int, str, int, bool]:
+    """Send one request, read one response: (status, X-Cache, body bytes, server closes)."""
+    sock.sendall(request)
+    buf = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise Closed(len(buf))
+        buf += chunk
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            break
+    lines = buf[:end].decode("latin-1").split("\r\n")
+    version, status, *_ = lines[0].split(" ", 2)
+    length, chunked, xcache = None, False, ""
+    close = version == "HTTP/1.0"
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "connection":
+            close = value == "close"
+        elif name == "transfer-encoding":
+            chunked = "chunked" in value
+        elif name == "x-cache":
+            xcache = value
+    body = buf[end + 4 :]
+    if length is not None:
+        got = len(body)
+        while got < length:
+            chunk = sock.recv(min(length - got, 262144))
+            if not chunk:
+                raise Closed(got)
+            got += len(chunk)
+        size = length
+    elif chunked:  # not used by Django for these pages, but be correct
+        while not body.endswith(b"0\r\n\r\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise Closed(len(body))
+            body += chunk
+        size, close = len(body), close
+    else:
+        while chunk := sock.recv(65536):
+            body += chunk
+        size, close = len(body), True
+    return int(status), xcache, size, close
+
+
+def client_process(port, requests, cum_weights, seconds, seed, per_conn, barrier, out) -> None:
+    """Closed loop: send a request, wait for the whole response, send the next one.
+
+    A kept-alive connection is closed after ``per_conn`` requests, as browsers and proxies do
+    eventually: otherwise each connection would stay with the gthread worker that accepted it
+    for the whole run, and an uneven first share-out would decide the result.
+    """
+    rng = random.Random(seed)
+    on_conn = 0
+    total = cum_weights[-1]
+    last = len(requests) - 1
+    latencies = array("d")
+    statuses: Counter = Counter()
+    xcache: Counter = Counter()
+    errors: Counter = Counter()
+    nbytes = 0
+    sock = None
+
+    def connect():
+        s = socket.create_connection((HOST, port), timeout=30)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+
+    barrier.wait()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    deadline = started + seconds
+    finished = started
+    while True:
+        t0 = time.perf_counter()
+        if t0 >= deadline:
+            break
+        request = requests[min(bisect.bisect(cum_weights, rng.random() * total), last)]
+        try:
+            fresh = sock is None
+            if fresh:
+                sock = connect()
+                on_conn = 0
+            try:
+                status, xc, size, close = exchange(sock, request)
+            except (Closed, ConnectionResetError, BrokenPipeError) as exc:
+                # A kept-alive connection the server had already closed: retry once, fresh.
+                if fresh or (isinstance(exc, Closed) and exc.got):
+                    raise
+                sock.close()
+                sock = connect()
+                status, xc, size, close = exchange(sock, request)
+        except (OSError, ValueError, Closed) as exc:
+            errors[type(exc).__name__] += 1
+            if sock is not None:
+                sock.close()
+            sock = None
+            continue
+        finished = time.perf_counter()
+        latencies.append(finished - t0)
+        statuses[status] += 1
+        if status != 200:
+            errors[f"HTTP {status}"] += 1
+        xcache[xc or "-"] += 1
+        nbytes += size
+        on_conn += 1
+        if close or on_conn >= per_conn:
+            sock.close()
+            sock = None
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    if sock is not None:
+        sock.close()
+    out.send(
+        {
+            "started": started,
+            "finished": finished,
+            "latencies": latencies.tobytes(),
+            "statuses": dict(statuses),
+            "xcache": dict(xcache),
+            "errors": dict(errors),
+            "bytes": nbytes,
+            "cpu": (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime),
+        }
+    )
+    out.close()
+
+
+def request_bytes(path: str, port: int) -> bytes:
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nUser-Agent: sns-registry-bench\r\n"
+        "Accept: text/html,application/json;q=0.9,*/*;q=0.8\r\n\r\n"
+    ).encode()
+
+
+def fetch(port: int, path: str, timeout: float = 30) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Host": f"{HOST}:{port}"})
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()

@@ -1,0 +1,171 @@
+"""One measurement of one target, and a phase (every target, in turns)."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import random
+import threading
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bench.client import client_process, request_bytes
+from bench.common import CLK_TCK, BenchError, log
+from bench.cpu import cpu_seconds, machine_jiffies, snapshot
+from bench.targets import Target, zipf_cum_weights
+
+# --- One measurement ------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    target: Target
+    requests: int = 0
+    wall: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    xcache: Counter = field(default_factory=Counter)
+    nbytes: int = 0
+    client_cpu: float = 0.0  # CPU-seconds of the load generator
+    server_cpu: float = 0.0  # gunicorn master + workers
+    db_cpu: float = 0.0  # PostgreSQL backends of our database
+    redis_cpu: float = 0.0
+    machine_busy: float = 0.0  # CPU-seconds, all processes
+
+    @property
+    def others_cpu(self) -> float:
+        """Everything else on the machine (other people's tests, …): interference."""
+        return max(
+            0.0,
+            self.machine_busy - self.client_cpu - self.server_cpu - self.db_cpu - self.redis_cpu,
+        )
+
+    def merge(self, other: Result) -> None:
+        """Add another slice (round) of the same target."""
+        self.requests += other.requests
+        self.wall += other.wall
+        self.latencies = sorted(self.latencies + other.latencies)
+        self.errors.update(other.errors)
+        self.xcache.update(other.xcache)
+        self.nbytes += other.nbytes
+        self.client_cpu += other.client_cpu
+        self.server_cpu += other.server_cpu
+        self.db_cpu += other.db_cpu
+        self.redis_cpu += other.redis_cpu
+        self.machine_busy += other.machine_busy
+
+    @property
+    def stack_ms(self) -> float:
+        """CPU milliseconds per request spent by the server side: gunicorn, PostgreSQL, Redis."""
+        cpu = self.server_cpu + self.db_cpu + self.redis_cpu
+        return cpu / self.requests * 1000 if self.requests else float("nan")
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.wall if self.wall else 0.0
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        k = max(0, min(len(self.latencies) - 1, math.ceil(p / 100 * len(self.latencies)) - 1))
+        return self.latencies[k] * 1000
+
+    @property
+    def n_errors(self) -> int:
+        return sum(self.errors.values())
+
+    @property
+    def hit_rate(self) -> float | None:
+        seen = self.xcache.get("hit", 0) + self.xcache.get("miss", 0)
+        return self.xcache.get("hit", 0) / seen if seen else None
+
+
+def measure(
+    target: Target, port: int, args, gunicorn_pid: int, seconds: float, seed: int
+) -> Result:
+    """One slice: ``--concurrency`` client processes against one target for ``seconds``."""
+    ctx = multiprocessing.get_context("fork")
+    requests = [request_bytes(p, port) for p in target.paths]
+    order = list(range(len(requests)))
+    # The same popularity ranking in every round (popular paths spread over the id range);
+    # the clients' random draws differ per round and per process.
+    random.Random(f"{args.seed}:{target.name}").shuffle(order)
+    requests = [requests[i] for i in order]
+    cum = zipf_cum_weights(len(requests), args.zipf)
+    barrier = ctx.Barrier(args.concurrency + 1)
+    procs, pipes = [], []
+    for i in range(args.concurrency):
+        recv, send = ctx.Pipe(duplex=False)
+        p = ctx.Process(
+            target=client_process,
+            args=(port, requests, cum, seconds, f"{seed}:{i}", args.per_conn, barrier, send),
+            daemon=True,
+        )
+        p.start()
+        send.close()
+        procs.append(p)
+        pipes.append(recv)
+    try:
+        barrier.wait(timeout=60)
+    except threading.BrokenBarrierError:
+        raise BenchError(f"{target.name}: client processes did not start") from None
+    busy0, _ = machine_jiffies()
+    snap0 = snapshot(gunicorn_pid, args.db_name)
+    results = []
+    for p, pipe in zip(procs, pipes, strict=True):
+        if pipe.poll(seconds + 60):
+            results.append(pipe.recv())
+        p.join(timeout=10)
+        if p.is_alive():  # our own child, by object
+            p.terminate()
+    busy1, _ = machine_jiffies()
+    snap1 = snapshot(gunicorn_pid, args.db_name)
+    if len(results) != len(procs):
+        raise BenchError(f"{target.name}: {len(procs) - len(results)} client(s) hung")
+
+    res = Result(target)
+    lat = array("d")
+    for r in results:
+        lat.frombytes(r["latencies"])
+        res.errors.update(r["errors"])
+        res.xcache.update(r["xcache"])
+        res.nbytes += r["bytes"]
+        res.client_cpu += r["cpu"]
+    res.latencies = sorted(lat)
+    res.requests = len(lat)
+    res.wall = max(r["finished"] for r in results) - min(r["started"] for r in results)
+    res.server_cpu = cpu_seconds(snap0["gunicorn"], snap1["gunicorn"])
+    res.db_cpu = cpu_seconds(snap0["postgres"], snap1["postgres"])
+    res.redis_cpu = cpu_seconds(snap0["redis"], snap1["redis"])
+    res.machine_busy = (busy1 - busy0) / CLK_TCK
+    return res
+
+
+PHASES = {
+    "cold": "COLD — right after an approval: the cache is empty, URLs drawn by Zipf popularity",
+    "warm": "STEADY STATE — between approvals: every URL of the pool has been served once",
+}
+
+
+def run_phase(name: str, targets, port: int, args, gunicorn, quiet) -> list[Result]:
+    """Load every target; targets take turns (``--rounds`` slices each), so that anything else
+    running on the machine disturbs them alike and the ratios to the trivial view stay
+    comparable."""
+    results: dict[str, Result] = {}
+    for rnd in range(args.rounds):
+        for t in targets:
+            load = quiet()
+            r = measure(t, port, args, gunicorn.pid, args.seconds / args.rounds, rnd)
+            log(
+                f"{name} round {rnd + 1}/{args.rounds} {t.name}: {r.rps:.0f} req/s, "
+                f"p50 {r.pct(50):.1f} ms, p99 {r.pct(99):.1f} ms, {r.n_errors} errors, "
+                f"hit {r.hit_rate if r.hit_rate is not None else float('nan'):.0%} "
+                f"(other processes: {load:.2f} cores before, "
+                f"{r.others_cpu / (r.wall or 1):.2f} during)"
+            )
+            if t.name in results:
+                results[t.name].merge(r)
+            else:
+                results[t.name] = r
+    return list(results.values())
