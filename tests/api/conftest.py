@@ -8,8 +8,7 @@ from django.db import transaction
 from django.test import Client
 
 from accounts.models import OfficialAccount
-from approvals import services
-from approvals.models import Action, RequestKind
+from tests import workflow
 from tests.approvals import conftest as approvals_fixtures
 
 # The demo municipality (core/demo.py: 12 listed accounts) and its staff, shared with the
@@ -62,35 +61,10 @@ def plain_client():
     return Client()
 
 
-def _staff_for(account: OfficialAccount, users: dict):
-    """The demo operator and department head who act for ``account`` (core/demo.py USERS)."""
-    if account.department.code.startswith("5"):  # 危機管理局
-        return users["operator2"], users["head2"]
-    return users["operator"], users["head"]  # 経済観光局 (the tourism accounts)
-
-
 @pytest.fixture
 def close_account(users):
     """Close an account through the real workflow (request → head → PR division)."""
-
-    def close(account: OfficialAccount) -> OfficialAccount:
-        operator, head = _staff_for(account, users)
-        req = services.request_create(kind=RequestKind.CLOSURE, actor=operator, account=account)
-        data = {
-            "closure-reason": "事業終了のため",
-            "closure-closing_on": "2026-12-31",
-            "closure-posts_deleted": "on",
-            "closure-account_deleted": "on",
-            "closure-followers_informed": "on",
-        }
-        services.request_submit(req=req, actor=operator, data=data)
-        services.request_decide(req=req, actor=head, action=Action.APPROVE)
-        services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
-        account.refresh_from_db()
-        assert account.status == "closed"
-        return account
-
-    return close
+    return lambda account: workflow.close_account(account, users)
 
 
 @pytest.fixture
@@ -98,22 +72,8 @@ def change_policy(users):
     """Change an account's operation policy through the real workflow (publishes a new version)."""
 
     def change(account: OfficialAccount, **fields: str) -> OfficialAccount:
-        operator, head = _staff_for(account, users)
         before = account.policies.filter(status="published").count()
-        req = services.request_create(kind=RequestKind.CHANGE, actor=operator, account=account)
-        data = {
-            **req.payload,
-            "policy-operating_hours": "毎日9時から18時まで投稿します。",
-            "checklist-R6": "on",
-            "checklist-R7": "on",
-            "checklist-R11": "on",
-            "checklist-R14": "on",
-            **fields,
-        }
-        services.request_submit(req=req, actor=operator, data=data)
-        services.request_decide(req=req, actor=head, action=Action.APPROVE)
-        services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
-        account.refresh_from_db()
+        account = workflow.change_account(account, users, **fields)
         assert account.policies.filter(status="published").count() == before + 1
         return account
 

@@ -76,25 +76,3 @@ def filled_registration(payload: dict, users: dict, **overrides) -> dict:
     )
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
-
-
-def close_account(account, people):
-    """Close an account through the real workflow (R13)."""
-    from approvals import services
-    from approvals.models import Action, RequestKind
-
-    req = services.request_create(
-        kind=RequestKind.CLOSURE, actor=people["operator"], account=account
-    )
-    data = {
-        "closure-reason": "事業終了",
-        "closure-closing_on": "2026-12-31",
-        "closure-posts_deleted": "on",
-        "closure-account_deleted": "on",
-        "closure-followers_informed": "on",
-    }
-    services.request_submit(req=req, actor=people["operator"], data=data)
-    services.request_decide(req=req, actor=people["head"], action=Action.APPROVE)
-    services.request_decide(req=req, actor=people["pr"], action=Action.APPROVE)
-    account.refresh_from_db()
-    return account

@@ -1,6 +1,5 @@
 from tests.approvals.conftest import (  # noqa: F401
     bousai_account,
-    close_account,
     demo,
     tourism_account,
     users,

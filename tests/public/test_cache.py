@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from accounts.models import OfficialAccount
 from core import cache as public_cache
-from tests.approvals.conftest import close_account
+from tests.workflow import close_account
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 DOWN_URL = "redis://127.0.0.1:1/0"  # nothing listens there

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import AccountStatus, OfficialAccount
-from tests.approvals.conftest import close_account
 from tests.factories import OfficialAccountFactory
+from tests.workflow import close_account
 
 pytestmark = pytest.mark.django_db
 

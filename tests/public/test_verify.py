@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from accounts.verification import verify
 from impersonation.models import KnownImpersonation
-from tests.approvals.conftest import close_account
 from tests.factories import service
+from tests.workflow import close_account
 
 pytestmark = pytest.mark.django_db
 
