@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 
 from accounts.models import AccountStatus, OfficialAccount, Service
 from accounts.search import terms
@@ -85,20 +86,34 @@ def _subtree(department_id: int) -> list[int]:
     return sorted(descendant_ids(department_id))
 
 
-def listed_page(flt: ListFilter, number) -> Page:
-    """One page of the public list, at the same cost deep in the list as at its start.
+class ListPaginator(Paginator):
+    """Pages of the public list (the page and the API) at the same cost deep in the list as at
+    its start.
 
-    The page's ids are read from the list-order index alone (``account_public_order``), then
-    only those rows are fetched with their service and department; the number of matching
-    accounts is counted once per public generation and filter.
+    A page's ids are read from the list-order index alone (``account_public_order``), then only
+    those rows are fetched with their service and department; the number of matching accounts
+    is counted once per public generation and filter.
     """
-    ids = flt.apply(listed_accounts()).values_list("pk", flat=True)
-    paginator = Paginator(ids, PAGE_SIZE)
-    paginator.count = per_generation(f"listed-count:{flt}", ids.count)
-    page = paginator.get_page(number)
-    by_pk = _public_base().in_bulk(list(page.object_list))
-    page.object_list = [by_pk[pk] for pk in page.object_list if pk in by_pk]
-    return page
+
+    def __init__(self, object_list: QuerySet, per_page, **kwargs):
+        self.rows = object_list
+        super().__init__(object_list.values_list("pk", flat=True), per_page, **kwargs)
+
+    @cached_property
+    def count(self) -> int:
+        return per_generation(f"count:{self.object_list.query}", self.object_list.count)
+
+    def page(self, number) -> Page:
+        page = super().page(number)
+        ids = list(page.object_list)
+        by_pk = self.rows.in_bulk(ids)
+        page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
+        return page
+
+
+def listed_page(flt: ListFilter, number) -> Page:
+    """One page of the public list of official accounts."""
+    return ListPaginator(flt.apply(listed_accounts()), PAGE_SIZE).get_page(number)
 
 
 def filter_choices() -> dict:

@@ -30,6 +30,7 @@ LIST_FILTERS = [
 
 
 class Pagination(PageNumberPagination):
+    django_paginator_class = selectors.ListPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
