@@ -60,10 +60,9 @@ def _seed() -> dict:
     """The demo municipality, 120 more accounts (3 list pages) and one of each public state."""
     from accounts import identity
     from accounts.models import OfficialAccount, Service
-    from approvals import services
-    from approvals.models import Action, RequestKind
     from impersonation.models import KnownImpersonation
     from organization.models import User
+    from tests.workflow import change_account, close_account
 
     with open(os.devnull, "w") as devnull:
         call_command("seed_demo", accounts=120, stdout=devnull)
@@ -73,36 +72,16 @@ def _seed() -> dict:
         key = identity.canonicalize(handle, service=service)
         return OfficialAccount.objects.get(service__slug=key.service, identifier=key.identifier)
 
-    def approve(req) -> None:
-        services.request_decide(req=req, actor=users["head"], action=Action.APPROVE)
-        services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
-
     # A second policy version: the account page lists the earlier one.
     tourism = account("instagram", "@sample_city_kanko")
-    req = services.request_create(kind=RequestKind.CHANGE, actor=users["operator"], account=tourism)
-    data = {
-        **req.payload,
-        "policy-operating_hours": "原則として、毎日午前9時から午後6時までの間に投稿します。",
-        **{f"checklist-{r}": "on" for r in ("R6", "R7", "R11", "R14")},
-    }
-    services.request_submit(req=req, actor=users["operator"], data=data)
-    approve(req)
+    change_account(
+        tourism,
+        users,
+        **{"policy-operating_hours": "原則として、毎日午前9時から午後6時までの間に投稿します。"},
+    )
 
     # A closed account (the closed list, its own page and the "closed" verdict).
-    tiktok = account("tiktok", "@sample_city_kanko")
-    req = services.request_create(kind=RequestKind.CLOSURE, actor=users["operator"], account=tiktok)
-    services.request_submit(
-        req=req,
-        actor=users["operator"],
-        data={
-            "closure-reason": "事業終了のため",
-            "closure-closing_on": "2026-12-31",
-            "closure-posts_deleted": "on",
-            "closure-account_deleted": "on",
-            "closure-followers_informed": "on",
-        },
-    )
-    approve(req)
+    tiktok = close_account(account("tiktok", "@sample_city_kanko"), users)
 
     # A suspended account: its badge and notice on the list.
     kenko = account("x", "@sample_kenko")

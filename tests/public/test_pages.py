@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.models import AccountStatus, OfficialAccount
 from tests.factories import OfficialAccountFactory
-from tests.workflow import close_account
+from tests.workflow import change_account, close_account
 
 pytestmark = pytest.mark.django_db
 
@@ -105,20 +105,7 @@ def test_account_page_shows_the_policy_and_never_staff_names(client, tourism_acc
 
 
 def test_earlier_policy_versions_stay_readable(client, users, tourism_account):
-    from approvals import services
-    from approvals.models import Action, RequestKind
-
-    req = services.request_create(
-        kind=RequestKind.CHANGE, actor=users["operator"], account=tourism_account
-    )
-    data = {
-        **req.payload,
-        "policy-operating_hours": "毎日9時から18時",
-        **{f"checklist-{r}": "on" for r in ("R6", "R7", "R11", "R14")},
-    }
-    services.request_submit(req=req, actor=users["operator"], data=data)
-    services.request_decide(req=req, actor=users["head"], action=Action.APPROVE)
-    services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
+    change_account(tourism_account, users, **{"policy-operating_hours": "毎日9時から18時"})
 
     page = names(client.get(reverse("public:account_detail", args=[tourism_account.pk])))
     assert "第2版" in page
