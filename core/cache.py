@@ -151,7 +151,7 @@ def _lookup(request) -> HttpResponse | None:
         logger.exception("public cache unavailable; serving uncached")
         setattr(request, REQUEST_ATTR, None)
         return None
-    if entry is None or entry[0] != generation:
+    if not _current_entry(entry, generation):
         setattr(request, REQUEST_ATTR, (key, generation))
         return None
     _generation, status, headers, body = entry
@@ -171,14 +171,23 @@ def per_generation(name: str, compute: Callable[[], T]) -> T:
     except Exception:
         logger.exception("public cache unavailable; computing %s", name)
         return compute()
-    if entry is not None and entry[0] == generation:
+    if _current_entry(entry, generation):
         return entry[1]
     value = compute()
-    try:
-        cache.set(key, (generation, value), CACHE_SECONDS)
-    except Exception:
-        logger.exception("public cache unavailable; %s not stored", name)
+    _store(key, (generation, value))
     return value
+
+
+def _current_entry(entry, generation) -> bool:
+    """Whether a cached entry ``(generation, …)`` was made under the current generation."""
+    return entry is not None and entry[0] == generation
+
+
+def _store(key: str, entry: tuple) -> None:
+    try:
+        cache.set(key, entry, CACHE_SECONDS)
+    except Exception:
+        logger.exception("public cache unavailable; %s not stored", key)
 
 
 class PublicCacheMiddleware:
@@ -235,11 +244,7 @@ def cached_public(view):
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
             headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-            entry = (generation, response.status_code, headers, response.content)
-            try:
-                cache.set(key, entry, CACHE_SECONDS)
-            except Exception:
-                logger.exception("public cache unavailable; page not stored")
+            _store(key, (generation, response.status_code, headers, response.content))
             response["X-Cache"] = "miss"
         return response
 
