@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.forms import OfficialAccountAdminForm
 from accounts.models import Officer, OfficialAccount, Service
+from core.admin import ViewOnlyAdminMixin, ViewOnlyInlineMixin
 from policies.models import OperationPolicy, OperationRules
 
 
@@ -13,42 +13,40 @@ class ServiceAdmin(admin.ModelAdmin):
     list_editable = ("offers_verified_badge", "is_active", "sort_order")
     search_fields = ("name", "slug")
 
+    def get_readonly_fields(self, request, obj=None):
+        # The name is what the verifier says an account is official on ("Instagramでは公式"):
+        # renaming "X" to "Instagram" would make it vouch for a handle the city does not own.
+        return ("slug", "name") if obj else ()
+
     def has_delete_permission(self, request, obj=None) -> bool:
         # Accounts refer to services; a service is switched off, never deleted.
         return False
 
 
-class OfficerInline(admin.TabularInline):
+class OfficerInline(ViewOnlyInlineMixin, admin.TabularInline):
     model = Officer
-    extra = 0
     fields = ("role", "user", "name", "title", "holds_credentials")
-    autocomplete_fields = ("user",)
 
 
-class OperationRulesInline(admin.StackedInline):
+class OperationRulesInline(ViewOnlyInlineMixin, admin.StackedInline):
     model = OperationRules
-    extra = 0
-    can_delete = False
 
 
-class PolicyVersionInline(admin.TabularInline):
-    """Versions are listed here; they are edited on their own page (published ones never)."""
+class PolicyVersionInline(ViewOnlyInlineMixin, admin.TabularInline):
+    """Versions are listed here and shown on their own page."""
 
     model = OperationPolicy
-    extra = 0
     fields = ("version", "status", "published_at", "created_by")
-    readonly_fields = fields
     show_change_link = True
-    can_delete = False
     ordering = ("-version",)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(OfficialAccount)
-class OfficialAccountAdmin(SimpleHistoryAdmin):
-    form = OfficialAccountAdminForm
+class OfficialAccountAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+    """View-only (ADR 0010): an account changes only through a request that the department
+    head and the PR division approved (R1, R2); the record is kept after closure
+    (002 §3(8), 003 §5(1))."""
+
     list_display = (
         "display_name",
         "service",
@@ -63,7 +61,6 @@ class OfficialAccountAdmin(SimpleHistoryAdmin):
     list_select_related = ("service", "department__parent__parent")
     autocomplete_fields = ("department",)
     date_hierarchy = "listed_at"
-    readonly_fields = ("identifier", "status", "listed_at", "closed_at", "created_at", "updated_at")
     inlines = [OfficerInline, OperationRulesInline, PolicyVersionInline]
     fieldsets = (
         (
@@ -89,7 +86,3 @@ class OfficialAccountAdmin(SimpleHistoryAdmin):
         ),
         (_("状態"), {"fields": ("status", "listed_at", "closed_at", "created_at", "updated_at")}),
     )
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # The record is kept after closure (002 §3(8), 003 §5(1)).
-        return False

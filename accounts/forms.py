@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import identity
 from accounts.models import ENDED_STATUSES, OfficialAccount
+from core.forms import CleanInputMixin
 
 # The account's own fields as staff edit them (the identifier is derived from ``url``).
 ACCOUNT_FIELDS = (
@@ -26,7 +27,7 @@ ACCOUNT_FIELDS = (
 )
 
 
-class AccountIdentityFormMixin(forms.ModelForm):
+class AccountIdentityFormMixin(CleanInputMixin, forms.ModelForm):
     """Staff paste the account's URL or @ID; the canonical key is derived, never typed.
 
     ADR 0003: whatever form the address takes, the stored identifier and URL come from

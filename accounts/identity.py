@@ -5,6 +5,10 @@ parameters, full-width characters typed with a Japanese IME, ``@handle``…). ``
 turns them into ``service:identifier`` following each service's own rules, so that two
 spellings of the same account compare equal and a look-alike host never passes for a service.
 
+URLs are read as a browser reads them (WHATWG URL Standard, ada-url; ADR 0009), then by each
+service's rules below. Keys and refusals live in ``accounts.keys``, handle syntax in
+``accounts.handles``, hosts in ``accounts.hosts``; everything is importable from here.
+
 Pure Python: no models, no settings. Messages are lazy Japanese strings for people.
 """
 
@@ -13,175 +17,55 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
 
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
+import ada_url
 
-SERVICE_SLUGS = (
-    "x", "facebook", "instagram", "youtube", "line", "tiktok", "threads", "bluesky", "note",
-    "other",
-)  # fmt: skip
-MAX_INPUT_LENGTH = 2048
-
-# Proper nouns: the same in every language.
-_LABELS = {
-    "x": "X（旧Twitter）", "facebook": "Facebook", "instagram": "Instagram", "youtube": "YouTube",
-    "line": "LINE", "tiktok": "TikTok", "threads": "Threads", "bluesky": "Bluesky", "note": "note",
-    "other": "その他",
-}  # fmt: skip
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-def _hosts(prefixes: str, *bases: str) -> tuple[str, ...]:
-    return tuple(p + b for b in bases for p in ("", *prefixes.split()))
-
-
-# The web hosts whose URLs are accounts of each service (exact matches only).
-SERVICE_HOSTS: dict[str, tuple[str, ...]] = {
-    "x": _hosts("www. mobile. m.", "x.com", "twitter.com"),
-    "facebook": _hosts("www. m. mbasic. web. touch. business.", "facebook.com", "fb.com"),
-    "instagram": _hosts("www. m.", "instagram.com"),
-    "youtube": _hosts("www. m.", "youtube.com"),
-    "line": ("line.me", "www.line.me", "page.line.me", "liff.line.me"),
-    "tiktok": _hosts("www. m.", "tiktok.com"),
-    "threads": _hosts("www.", "threads.net", "threads.com"),
-    "bluesky": _hosts("www.", "bsky.app"),
-    "note": _hosts("www.", "note.com", "note.mu"),
-}
-_HOST_TO_SERVICE = {h: s for s, hosts in SERVICE_HOSTS.items() for h in hosts}
-# The services' own short-link hosts: detect_service names them, canonicalize refuses them.
-_SHORT_HOST_SERVICE = {
-    "youtu.be": "youtube", "lin.ee": "line", "vm.tiktok.com": "tiktok", "vt.tiktok.com": "tiktok",
-    "fb.me": "facebook",
-}  # fmt: skip
-# Registrable names a look-alike host would imitate, e.g. "x.com.example.net", "evil-x.com".
-_BRAND_DOMAINS = (
-    "x.com", "twitter.com", "facebook.com", "fb.com", "instagram.com", "youtube.com", "youtu.be",
-    "line.me", "tiktok.com", "threads.net", "threads.com", "bsky.app", "note.com", "note.mu",
-)  # fmt: skip
-_BRAND_RE = re.compile(
-    r"(?:^|[.\-])(?:" + "|".join(map(re.escape, _BRAND_DOMAINS)) + r")(?:$|[.\-])"
+from accounts.handles import (
+    AT_SERVICES,
+    BARE_RE,
+    DIGITS,
+    RESERVED,
+    YT_CHANNEL,
+    bsky,
+    handle,
+    is_domain,
+    yt_name,
 )
-# Letters of other scripts that look Latin (homograph hosts such as "twіtter.com").
-_CONFUSABLES = str.maketrans("аеорсухіјѕһԁԛԝοαικνтɡıӏ", "aeopcyxijshdqwoaikvtgil")
-
-# R11: no URL shorteners (000 §5(4)ア, 001 §5(7), 002 §4(6))
-SHORTENER_HOSTS: frozenset[str] = _words(
-    """bit.ly t.co tinyurl.com goo.gl ow.ly buff.ly is.gd v.gd x.gd t.ly rb.gy cutt.ly shorturl.at
-    tiny.cc bit.do s.id amzn.to lin.ee fb.me youtu.be vm.tiktok.com vt.tiktok.com goo.su 00m.in
-    ux.nu qr.paps.jp onl.bz onl.la urx.blue j.mp dlvr.it trib.al g.co forms.gle
-    """
+from accounts.hosts import (
+    SERVICE_HOSTS,
+    SHORT_HOST_SERVICE,
+    SHORTENER_HOSTS,
+    is_lookalike,
+    is_shortener,
+    own_site_of,
+    service_of_host,
+)
+from accounts.keys import (
+    MAX_INPUT_LENGTH,
+    SERVICE_SLUGS,
+    AccountKey,
+    IdentityError,
+    Reading,
+    service_label,
 )
 
-_MESSAGES = {
-    "empty": _("URLまたはアカウント名を入力してください。"),
-    "too_long": _("入力が長すぎます（2048文字まで）。URLをもう一度確かめてください。"),
-    "scheme": _("http:// または https:// で始まるURLを貼り付けてください。"),
-    "bad_url": _("URLの形式が正しくありません。アカウントのページのURLを貼り付けてください。"),
-    "userinfo": _(
-        "ドメインの前に「@」を含むURLは使えません（別のサイトへ誘導する偽のURLに使われます）。"
-        "アカウントのページのURLをそのまま貼り付けてください。"
-    ),
-    "shortener": _(
-        "短縮URLは使えません（R11）。アカウントのページのURLをそのまま貼り付けてください。"
-    ),
-    "not_account": _(
-        "アカウントのページのURLではありません（投稿・動画・検索などのページです）。"
-        "アカウントのプロフィールページのURLを貼り付けてください。"
-    ),
-    "service_required": _(
-        "アカウント名だけではサービスが分かりません。"
-        "サービスを選ぶか、アカウントのページのURLを貼り付けてください。"
-    ),
-    "service_mismatch": _("このURLは{label}のアカウントのものではありません。"),
-    "service_mismatch_found": _(
-        "このURLは{found}のアカウントのものです。サービスで「{found}」を選んでください。"
-    ),
-    "lookalike_host": _(
-        "「{host}」は{label}のドメインではありません（よく似た別のドメインです）。"
-        "アドレスをよく確かめてください。"
-    ),
-    "bad_handle": _("{label}のアカウント名として使えない文字か長さです。入力を確かめてください。"),
-}
-
-
-class IdentityError(ValueError):
-    """Refused input. ``code`` is stable for programs; ``message`` is for people (Japanese).
-
-    ``params`` fill the message lazily: ``service`` (slug of the service asked for, shown by
-    name), ``host``, and ``found`` (slug of the service the URL belongs to, which also selects
-    the message telling the person to choose that service).
-    """
-
-    def __init__(self, code: str, message=None, **params: str) -> None:
-        super().__init__(code)
-        self.code = code
-        if message is None:
-            message = _MESSAGES[code + ("_found" if "found" in params else "")]
-            if params:
-                names = {k: _LABELS.get(v, v) for k, v in params.items() if k != "host"}
-                message = format_lazy(message, **{**params, **names, "label": names.get("service")})
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
-
-
-@dataclass(frozen=True)
-class AccountKey:
-    service: str  # one of SERVICE_SLUGS
-    identifier: str  # canonical identifier within the service
-
-    def __post_init__(self) -> None:
-        if self.service not in SERVICE_SLUGS:
-            raise ValueError(f"unknown service {self.service!r}")
-
-    def __str__(self) -> str:
-        return f"{self.service}:{self.identifier}"
-
-    @property
-    def url(self) -> str:
-        """The canonical https URL of the account's profile page."""
-        s, i = self.service, self.identifier
-        if s == "facebook" and i.startswith("id:"):
-            return f"https://www.facebook.com/profile.php?id={i[3:]}"
-        return _URLS[s] + quote(i, safe="/@:!$&'()*+,;=-._~") + ("/" if s == "instagram" else "")
-
-    @property
-    def display_handle(self) -> str:
-        """How people write it: "@city_example", "youtube.com/channel/UC…", "blog.example.jp/a"."""
-        s, i = self.service, self.identifier
-        if s == "facebook" and i.startswith("id:"):
-            return "facebook.com/profile.php?id=" + i[3:]
-        if (s == "youtube" and i.startswith("@")) or (s == "bluesky" and i.startswith("did:")):
-            return i
-        return _DISPLAY.get(s, "") + i  # line, tiktok, threads: "@…"; other: host + path
-
-
-_URLS = {
-    "x": "https://x.com/", "facebook": "https://www.facebook.com/",
-    "instagram": "https://www.instagram.com/", "youtube": "https://www.youtube.com/",
-    "line": "https://line.me/R/ti/p/", "tiktok": "https://www.tiktok.com/",
-    "threads": "https://www.threads.com/", "bluesky": "https://bsky.app/profile/",
-    "note": "https://note.com/", "other": "https://",
-}  # fmt: skip
-_DISPLAY = {
-    "x": "@", "instagram": "@", "bluesky": "@", "facebook": "facebook.com/",
-    "youtube": "youtube.com/", "note": "note.com/",
-}  # fmt: skip
+__all__ = [
+    "MAX_INPUT_LENGTH", "SERVICE_HOSTS", "SERVICE_SLUGS", "SHORTENER_HOSTS", "AccountKey",
+    "IdentityError", "Reading", "bare_keys", "canonicalize", "check_not_shortener",
+    "detect_service", "is_lookalike_key", "read", "service_label",
+]  # fmt: skip
 
 
 # --- Reading the raw input --------------------------------------------------------------------
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Inside a URL (not at its ends) an invisible character is part of the path a browser asks for.
+_INVISIBLE_RE = re.compile(r"(?<=\S)[\u200b\u200c\u200d\u2060\ufeff\u00ad]+(?=\S)")
 _PAIRS = dict(zip("「『<([【\"'“‘〈《`", "」』>)]】\"'”’〉》`", strict=True))
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):(.*)", re.DOTALL)
-_HOST_PORT_RE = re.compile(r"[^/:@?#]*\.[^/:@?#]*:[0-9]+(?:[/?#].*)?", re.DOTALL)
+_HOST_PORT_RE = re.compile(r"[^/:@?#\\]*\.[^/:@?#\\]*:[0-9]+(?:[/?#\\].*)?", re.DOTALL)
 _LABEL_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?")
 
 
@@ -203,9 +87,29 @@ def _clean(raw: str | None) -> str:
     return text
 
 
+def _rewrites_structure(raw: str) -> bool:
+    """Whether normalising ``raw`` (NFKC, invisible characters dropped) could turn something a
+    browser keeps as it is into "/", "\\", "." or "%": "．．", "／", ".\u200b.", "％２ｅ".
+    Only then may a dot segment that appears after normalising be a trick (ADR 0009)."""
+    inner = raw.strip().strip("".join(map(chr, _INVISIBLE))).strip()
+    return any(
+        ord(c) in _INVISIBLE
+        or (ord(c) > 127 and any(s in unicodedata.normalize("NFKC", c) for s in "./\\%"))
+        for c in inner
+    )
+
+
+def _has_dot_segment(url: str) -> bool:
+    """A "." or ".." path segment (also "%2e%2e") in an absolute URL's text, before parsing."""
+    rest = url.split("://", 1)[-1]
+    path = re.split(r"[?#]", rest, maxsplit=1)[0]
+    segments = re.split(r"[/\\]", path)[1:]  # the first is the host
+    return any(s.lower().replace("%2e", ".") in (".", "..") for s in segments)
+
+
 def _as_url(text: str, service: str | None) -> str | None:
     """``text`` as an absolute http(s) URL, or None when it is a bare handle."""
-    if text.startswith("//"):
+    if text[:2] in ("//", "\\\\", "/\\", "\\/"):
         return "https:" + text
     if _HOST_PORT_RE.fullmatch(text):  # "x.com:443/abc" is a host and port, not a scheme
         return "https://" + text
@@ -215,192 +119,223 @@ def _as_url(text: str, service: str | None) -> str | None:
             return f"{scheme}://" + m.group(2).lstrip("/\\")
         if scheme == "did":  # a Bluesky DID typed bare
             return None
+        if scheme == "line":  # LINE's deprecated app scheme on old QR codes: "line://ti/p/@id"
+            return "https://line.me/R/" + m.group(2).lstrip("/")
         raise IdentityError("scheme")
     if text.startswith("@"):
         return None
-    host = text.lower().rstrip(".")
-    if any(c in text for c in "/?#") or _service_of_host(host) or _is_shortener(host):
+    host = re.split(r"[/?#\\]", text.lower(), maxsplit=1)[0].rstrip(".")
+    if service in (None, "bluesky") and host == text.lower() and host.endswith(".bsky.social"):
+        return None  # "city.bsky.social" is a Bluesky handle, not a web site to visit
+    if any(c in text for c in "/?#\\") or service_of_host(host) or is_shortener(host):
         return "https://" + text
     if service in (None, "other") and re.search(r"\.[a-z][a-z0-9\-]*$", host):  # a domain
         return "https://" + text
     return None  # a handle typed bare: "city_example", "city.bsky.social" (with a service)
 
 
-def _host_of(url: str):
-    """(ASCII host, split URL). Refuses userinfo and malformed hosts."""
+@dataclass(frozen=True)
+class _URL:
+    """A URL as a browser reads it (WHATWG URL Standard, ada-url; ADR 0009)."""
+
+    host: str  # ASCII (IDNA), lower case, no trailing dot
+    segments: list[str]  # the path after "." and ".." are resolved, each segment decoded
+    query: dict[str, list[str]]
+    fragment: str
+    href: str
+
+
+def _parse_url(url: str) -> _URL:
+    """Parse like a browser: backslashes are "/", tabs and newlines vanish, "..", "%2e%2e"
+    leave the segment before, the host is IDNA-encoded. Refuses userinfo and odd hosts."""
     try:
-        parts = urlsplit(url)
+        parts = ada_url.parse_url(url)
     except ValueError as exc:
         raise IdentityError("bad_url") from exc
-    if "@" in parts.netloc:  # "https://x.com@evil.example/" goes to evil.example
+    if parts["username"] or parts["password"]:  # "https://x.com@evil.example/" is evil.example
         raise IdentityError("userinfo")
-    try:
-        _ = parts.port  # validates the port
-        host = (parts.hostname or "").rstrip(".")
-        if not host.isascii():
-            host = host.encode("idna").decode("ascii")
-    except (ValueError, UnicodeError) as exc:
-        raise IdentityError("bad_url") from exc
-    if not _is_domain(host, _LABEL_RE):
+    host = parts["hostname"].rstrip(".")
+    if parts["host_type"] != ada_url.HostType.DEFAULT or not is_domain(host, _LABEL_RE):
         raise IdentityError("bad_url")
-    return host, parts
-
-
-def _is_domain(name: str, label: re.Pattern[str]) -> bool:
-    labels = name.split(".")
-    return len(labels) > 1 and len(name) <= 253 and all(label.fullmatch(x) for x in labels)
-
-
-def _service_of_host(host: str) -> str | None:
-    while host.startswith("www.") and host not in _HOST_TO_SERVICE:
-        host = host[4:]
-    return _HOST_TO_SERVICE.get(host)
-
-
-def _is_shortener(host: str) -> bool:
-    return any(host == s or host.endswith("." + s) for s in SHORTENER_HOSTS)
-
-
-def _is_lookalike(host: str) -> bool:
-    try:
-        unicode_host = host.encode("ascii").decode("idna")
-    except UnicodeError:
-        unicode_host = host
-    return bool(_BRAND_RE.search(host) or _BRAND_RE.search(unicode_host.translate(_CONFUSABLES)))
+    if parts["port"]:  # "x.com:8443" is another server than the one that shows the account
+        raise IdentityError("bad_url")
+    pathname = parts["pathname"]
+    # Each segment decoded on its own and not normalised again: "%2F" inside a segment is not
+    # a "/" to the server, and "%EF%BD%93" is not "s" to it (the text was NFKC'd before parsing).
+    segments = [unquote(s, errors="replace") for s in pathname.split("/") if s]
+    return _URL(
+        host=host,
+        segments=segments,
+        query=parse_qs(parts["search"][1:]),
+        fragment=unquote(parts["hash"][1:], errors="replace"),
+        href=parts["href"],
+    )
 
 
 # --- Per-service rules ------------------------------------------------------------------------
 
-# Handle syntax, following each service's own rules ("@" is always optional in input).
-_HANDLE_RE = {
-    "x": r"[A-Za-z0-9_]{1,15}", "instagram": r"[A-Za-z0-9._]{1,30}",
-    "threads": r"[A-Za-z0-9._]{1,30}", "facebook": r"[A-Za-z0-9.]{1,50}",
-    "line": r"[A-Za-z0-9._\-]{1,20}", "tiktok": r"[A-Za-z0-9._]{2,24}",
-    "note": r"[A-Za-z0-9_]{1,50}",
-}  # fmt: skip
-# First path segments that are pages of the service, not accounts.
-_RESERVED = {
-    "x": _words("home i intent search hashtag explore settings share messages notifications "
-                "compose login logout signup tos privacy account oauth download"),
-    "instagram": _words("p reel reels tv stories explore accounts direct about legal developer"),
-    "facebook": _words("groups events watch share photo photo.php photos story.php permalink.php "
-                       "login login.php sharer sharer.php home.php marketplace gaming help "
-                       "policies privacy settings hashtag notifications messages search reel "
-                       "reels stories dialog plugins l.php ads business video.php media friends "
-                       "bookmarks pages people p pg profile.php"),
-    "youtube": _words("watch shorts playlist embed live results feed hashtag post redirect "
-                      "account premium gaming attribution_link signin logout channel c user "
-                      "about kids t s v e"),
-    "note": _words("hashtag search topic login signup info notes settings api contests"),
-}  # fmt: skip
-_AT_SERVICES = ("youtube", "line", "tiktok", "threads")  # identifier written "@handle"
-_DIGITS = re.compile(r"[0-9]{1,20}")
-_YT_CHANNEL = re.compile(r"UC[A-Za-z0-9_\-]{22}")  # channel IDs are case-sensitive
-_BSKY_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?")
 
-
-def _handle(service: str, value: str) -> str:
-    """A handle of ``service`` checked against its rules, in canonical (lowercase) form."""
-    h = value.removeprefix("@")
-    if service == "bluesky":
-        return _bsky(h, bare=True)
-    if service == "youtube":
-        return "@" + _yt_name(h, handle=True)
-    if h.lower() in _RESERVED.get(service, ()):
+def _param(url: _URL, name: str) -> str:
+    """A query parameter that names the account. Given twice, services differ on which one
+    counts (PHP takes the last): then the link names no one we can vouch for."""
+    values = url.query.get(name, [""])
+    if len(values) > 1:
         raise IdentityError("not_account")
-    if service == "facebook" and (m := re.fullmatch(r"([0-9]{1,20})|.+-([0-9]{6,20})", h)):
-        return "id:" + (m[1] or m[2])  # a profile id; "Name-123456789" is an old page URL
-    if not re.fullmatch(_HANDLE_RE[service], h):
-        raise IdentityError("bad_handle", service=service)
-    h = h.lower()
-    if service == "facebook":  # periods do not count in Facebook usernames
-        h = h.replace(".", "")
-        if not h or h.isdigit():
-            raise IdentityError("bad_handle", service=service)
-        if h in _RESERVED["facebook"]:
-            raise IdentityError("not_account")
-    return "@" + h if service in _AT_SERVICES else h
+    return values[0]
 
 
-def _yt_name(name: str, handle: bool = False) -> str:
-    """A YouTube handle (3–30 letters of any script, digits, _ - .) or legacy custom name."""
-    name = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).lower())
-    if not re.fullmatch(r"[\w.\-]{3,30}" if handle else r"[\w.\-]{1,100}", name):
+# Each rule: (service's URL) → (identifier, post). ``seg``/``low``: the path segments (and
+# their lower case) padded with "", so that seg[i] never fails. ADR 0009 lists the forms.
+
+
+def _x(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
+    if low[0] == "intent" and _param(url, "user_id"):
+        raise IdentityError("not_account")  # an account by number: which one, we cannot tell
+    if low[0] == "intent" and low[1] in ("follow", "user") and _param(url, "screen_name"):
+        return handle("x", _param(url, "screen_name")), False  # follow/share buttons
+    if (low[0], low[1], low[2]) == ("i", "flow", "login") or low[0] == "login":
+        return _redirect("x", url, _param(url, "redirect_after_login"))
+    # X shows x.com/<anyone>/status/<id> as the post of its real author (issue 13).
+    return handle("x", seg[0]), low[1] in ("status", "statuses") and bool(seg[2])
+
+
+def _instagram(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
+    if url.host == "ig.me":  # chat link "ig.me/m/<name>"
+        if low[0] == "m" and seg[1]:
+            return handle("instagram", seg[1]), False
+        raise IdentityError("not_account")
+    if low[0] == "accounts" and low[1] == "login":  # the login wall: "?next=/<name>/"
+        return _redirect("instagram", url, _param(url, "next"))
+    if low[0] == "_u" and seg[1]:  # app link
+        return handle("instagram", seg[1]), False
+    if low[0] == "stories" and low[1] not in ("", "highlights"):
+        return handle("instagram", seg[1]), bool(seg[2])
+    return handle("instagram", seg[0]), low[1] in ("p", "reel", "reels", "tv") and bool(seg[2])
+
+
+def _facebook(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
+    if low[0] in ("login", "login.php"):  # the login wall: "?next=https://www.facebook.com/…"
+        return _redirect("facebook", url, _param(url, "next"))
+    if low[0] == "profile.php" and DIGITS.fullmatch(ids := _param(url, "id")):
+        return "id:" + ids, False
+    if low[0] in ("permalink.php", "story.php") and DIGITS.fullmatch(ids := _param(url, "id")):
+        return "id:" + ids, True
+    if low[0] in ("people", "pages") and DIGITS.fullmatch(seg[2]):
+        return "id:" + seg[2], False
+    if low[0] == "p" and (m := re.fullmatch(r"(?:.*-)?([0-9]{6,20})", seg[1])):
+        return "id:" + m[1], False
+    if low[0] == "pg" and seg[1]:
+        return handle("facebook", seg[1]), False
+    post = low[1] in ("posts", "videos", "photos", "permalink", "reels") and bool(seg[2])
+    return handle("facebook", seg[0]), post
+
+
+def _youtube(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
+    lb = bool(_param(url, "lb"))  # a community post: ".../community?lb=<id>"
+    if seg[0].startswith("@"):
+        return handle("youtube", seg[0]), lb
+    if low[0] == "channel" and seg[1]:
+        if YT_CHANNEL.fullmatch(seg[1]):
+            return "channel/" + seg[1], lb
         raise IdentityError("bad_handle", service="youtube")
-    return name
+    if low[0] in ("c", "user") and seg[1]:
+        return f"{low[0]}/{yt_name(seg[1])}", lb
+    if low[0] == "subscription_center" and (name := _param(url, "add_user")):
+        return "user/" + yt_name(name), False  # old subscribe buttons
+    if low[0] in RESERVED["youtube"]:
+        raise IdentityError("not_account")  # a video, a playlist: they do not name the channel
+    return "c/" + yt_name(seg[0]), lb  # legacy "youtube.com/<custom name>"
 
 
-def _bsky(h: str, bare: bool = False) -> str:
-    """A Bluesky handle (a domain name) or DID; a bare name gets ".bsky.social"."""
-    if h.startswith("did:"):
-        if re.fullmatch(r"did:plc:[a-z2-7]{24}|did:web:[a-z0-9.\-]{1,253}", h):
-            return h
-        raise IdentityError("bad_handle", service="bluesky")
-    h = h.lower() + (".bsky.social" if bare and "." not in h else "")
-    if not _is_domain(h, _BSKY_LABEL) or not h.rsplit(".", 1)[-1][:1].isalpha():
-        raise IdentityError("bad_handle", service="bluesky")
-    return h
+def _line(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
+    if url.host == "page.line.me":
+        name = seg[0] or _param(url, "accountId")
+        if name:
+            return handle("line", name), False
+        raise IdentityError("not_account")
+    i = 1 if low[0] == "r" else 0
+    if url.host != "liff.line.me":
+        # Add friend, chat, recommend (LINE URL scheme, developers.line.biz).
+        for prefix in (["ti", "p"], ["oamessage"], ["nv", "recommendoa"]):
+            name = seg[i + len(prefix)]
+            if low[i : i + len(prefix)] == prefix and name.startswith("@"):
+                return handle("line", name), False
+        home = low[i : i + 2] == ["home", "public"] and low[i + 2] in ("main", "profile", "post")
+        if home and (name := _param(url, "id")):
+            return handle("line", "@" + name.removeprefix("@")), low[i + 2] == "post"
+    raise IdentityError("not_account")  # liff apps, /R/msg/…, personal "/ti/p/~id" links
 
 
-def _from_url(service: str, host: str, segs: list[str], query: dict, fragment: str) -> str:
-    """The identifier a URL of ``service`` names (``segs``: decoded, non-empty path segments)."""
-    if service == "x" and not segs and fragment.startswith("!/"):  # old "twitter.com/#!/name"
-        segs = [s for s in fragment[2:].split("/") if s]
-    seg = [*segs, "", "", ""]
-    low = [s.lower() for s in seg]
-    if service == "line":  # /R/ti/p/@id, /ti/p/@id, page.line.me/<id>
-        i = 1 if low[0] == "r" else 0
-        name = seg[i + 2] if low[i : i + 2] == ["ti", "p"] and host != "liff.line.me" else ""
-        if host == "page.line.me":
-            name = seg[0] or query.get("accountId", [""])[0]
-        if name and (host == "page.line.me" or name.startswith("@")):
-            return _handle("line", name)
-        raise IdentityError("not_account")  # liff apps, /R/msg/…, personal "/ti/p/~id" links
+def _tiktok(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
+    if len(seg[0]) < 2 or not seg[0].startswith("@"):
+        raise IdentityError("not_account")  # "/t/<code>", "/@/video/<id>", "/embed/…"
+    # TikTok shows tiktok.com/@<anyone>/video/<id> as the real video (issue 13).
+    return handle("tiktok", seg[0]), low[1] in ("video", "photo") and bool(seg[2])
+
+
+def _threads(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
+    if low[0] == "intent" and low[1] == "follow" and _param(url, "username"):
+        return handle("threads", _param(url, "username")), False  # Threads web intents
+    if not seg[0].startswith("@"):
+        raise IdentityError("not_account")
+    return handle("threads", seg[0]), low[1] == "post" and bool(seg[2])
+
+
+def _bluesky(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
+    if low[0] == "profile" and seg[1]:
+        # A post is a record in the repository of the DID (or handle) in its link
+        # (at://<did>/app.bsky.feed.post/<rkey>): the account part is authoritative.
+        return bsky(seg[1]), False
+    raise IdentityError("not_account")
+
+
+def _note(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
+    return handle("note", seg[0]), low[1] in ("n", "m") and bool(seg[2])
+
+
+_RULES = {
+    "x": _x, "instagram": _instagram, "facebook": _facebook, "youtube": _youtube, "line": _line,
+    "tiktok": _tiktok, "threads": _threads, "bluesky": _bluesky, "note": _note,
+}  # fmt: skip
+
+
+def _from_url(service: str, url: _URL) -> tuple[str, bool]:
+    """The identifier a URL of ``service`` names, and whether it is a link to one post."""
+    segs = url.segments
+    if service == "x" and not segs and url.fragment.startswith("!/"):  # old "twitter.com/#!/a"
+        segs = [s for s in url.fragment[2:].split("/") if s]
     if not segs:
         raise IdentityError("not_account")
-    if service == "facebook":
-        if low[0] == "profile.php" and _DIGITS.fullmatch(ids := query.get("id", [""])[0]):
-            return "id:" + ids
-        if low[0] in ("people", "pages") and _DIGITS.fullmatch(seg[2]):
-            return "id:" + seg[2]
-        if low[0] == "p" and (m := re.fullmatch(r"(?:.*-)?([0-9]{6,20})", seg[1])):
-            return "id:" + m[1]
-        return _handle("facebook", seg[1] if low[0] == "pg" and seg[1] else seg[0])
-    if service == "instagram" and low[0] == "stories" and low[1] not in ("", "highlights"):
-        return _handle("instagram", seg[1])
-    if service == "youtube" and not seg[0].startswith("@"):
-        if low[0] == "channel" and seg[1]:
-            if _YT_CHANNEL.fullmatch(seg[1]):
-                return "channel/" + seg[1]
-            raise IdentityError("bad_handle", service="youtube")
-        if low[0] in ("c", "user") and seg[1]:
-            return f"{low[0]}/{_yt_name(seg[1])}"
-        if low[0] in _RESERVED["youtube"]:
-            raise IdentityError("not_account")
-        return "c/" + _yt_name(seg[0])  # legacy "youtube.com/<custom name>"
-    if service == "bluesky":
-        if low[0] == "profile" and seg[1]:
-            return _bsky(seg[1])
-        raise IdentityError("not_account")
-    if service in ("tiktok", "threads") and not seg[0].startswith("@"):
-        raise IdentityError("not_account")
-    return _handle(service, seg[0])
+    seg = [*segs, "", "", "", ""]
+    return _RULES[service](url, seg, [s.lower() for s in seg])
 
 
-def _other(host: str, path: str) -> str:
+def _redirect(service: str, url: _URL, target: str) -> tuple[str, bool]:
+    """A login wall's "where to go next": read it as a browser would, once, on the same service."""
+    if not target or url.fragment == "redirected":
+        raise IdentityError("not_account")
+    try:
+        joined = _parse_url(ada_url.join_url(url.href, target))
+    except ValueError as exc:
+        raise IdentityError("not_account") from exc
+    if service_of_host(joined.host) != service:
+        raise IdentityError("not_account")
+    return _from_url(service, _URL(**{**joined.__dict__, "fragment": "redirected"}))
+
+
+def _other(host: str, segs: list[str]) -> str:
     while host.startswith("www.") and host.count(".") >= 2:
         host = host[4:]
-    segs = [s for s in path.split("/") if s]
-    if any(unicodedata.category(c) in ("Cc", "Cs") for s in segs for c in s):
-        raise IdentityError("bad_url")
+    if any(unicodedata.category(c) in ("Cc", "Cs") or c in "/\\" for s in segs for c in s):
+        raise IdentityError("bad_url")  # "%2F" inside a segment: the server may read "/"
     return "/".join([host, *segs])
 
 
 # --- Public functions -------------------------------------------------------------------------
 
 
-def canonicalize(raw: str, service: str | None = None) -> AccountKey:
-    """Turn whatever a person pasted into the canonical key, or raise IdentityError.
+def read(raw: str, service: str | None = None) -> Reading:
+    """Turn whatever a person pasted into the account it names, or raise IdentityError.
 
     service=None: detected from the URL's host (unknown hosts are "other"); a bare handle
     raises code "service_required". service given: the URL must belong to it, and a bare
@@ -415,54 +350,96 @@ def canonicalize(raw: str, service: str | None = None) -> AccountKey:
             raise IdentityError("service_required")
         if service == "other":
             raise IdentityError("bad_url")
-        if service == "youtube" and _YT_CHANNEL.fullmatch(text):
-            return AccountKey(service, "channel/" + text)
-        return AccountKey(service, _handle(service, text))
+        if service == "youtube" and YT_CHANNEL.fullmatch(text):
+            return Reading(AccountKey(service, "channel/" + text))
+        return Reading(AccountKey(service, handle(service, text)))
 
-    host, parts = _host_of(url)
+    if _rewrites_structure(raw) and (_has_dot_segment(url) or _INVISIBLE_RE.search(raw.strip())):
+        # "x.com/evil/．．/city": a browser keeps "．．" as a name, so the page is evil's.
+        raise IdentityError("bad_url")
+    parsed = _parse_url(url)
+    host = parsed.host
     if host == "youtu.be" and service in (None, "youtube"):
         raise IdentityError("not_account")  # a video link does not name the channel
-    if _is_shortener(host):
+    if is_shortener(host):
         raise IdentityError("shortener")
-    detected = _service_of_host(host)
+    detected = service_of_host(host)
     if service is None:
+        if detected is None and own_site_of(host):
+            raise IdentityError("not_account")  # the service's own site, e.g. help.x.com
         service = detected or "other"
     elif detected != service and (detected or service != "other"):
         if detected:
             raise IdentityError("service_mismatch", service=service, found=detected)
-        if any(host.endswith("." + h) for h in SERVICE_HOSTS[service]):
-            raise IdentityError("not_account")  # the service's own site, e.g. help.x.com
-        if _is_lookalike(host):
+        if own_site_of(host) == service:
+            raise IdentityError("not_account")
+        if is_lookalike(host):
             raise IdentityError("lookalike_host", service=service, host=host)
         raise IdentityError("service_mismatch", service=service)
 
-    path = unquote(parts.path, errors="replace")
     if service == "other":
-        return AccountKey("other", _other(host, path))
-    segs = [unicodedata.normalize("NFKC", s) for s in path.split("/") if s]
-    return AccountKey(
-        service, _from_url(service, host, segs, parse_qs(parts.query), parts.fragment)
-    )
+        return Reading(AccountKey("other", _other(host, parsed.segments)))
+    identifier, post = _from_url(service, parsed)
+    return Reading(AccountKey(service, identifier), post)
+
+
+def canonicalize(raw: str, service: str | None = None) -> AccountKey:
+    """The canonical key of the account ``raw`` names (see ``read``), or raise IdentityError.
+
+    A link to a post gives the account named in it: staff registering their own account may
+    paste one. Only the verifier needs to know that it was a post (``read(...).post``).
+    """
+    return read(raw, service).key
+
+
+def bare_keys(raw: str) -> list[AccountKey]:
+    """Every service on which ``raw`` (an "@ID" typed alone) is a valid handle, as is."""
+    text = _clean(raw)
+    if text.startswith("did:"):
+        return [AccountKey("bluesky", bsky(text))]
+    if YT_CHANNEL.fullmatch(text):
+        return [AccountKey("youtube", "channel/" + text)]
+    h = text.removeprefix("@")
+    low = h.lower()
+    keys = []
+    for service, pattern in BARE_RE.items():
+        reserved = low in RESERVED.get(service, ()) or (service == "facebook" and low.isdigit())
+        if re.fullmatch(pattern, low) and not reserved:
+            keys.append(AccountKey(service, "@" + low if service in AT_SERVICES else low))
+    for service, check in (("youtube", lambda: "@" + yt_name(h, is_handle=True)),
+                           ("bluesky", lambda: bsky(h) if "." in h else None)):  # fmt: skip
+        try:
+            identifier = check()
+        except IdentityError:
+            continue
+        if identifier:
+            keys.append(AccountKey(service, identifier))
+    return sorted(keys, key=lambda k: SERVICE_SLUGS.index(k.service))
 
 
 def detect_service(raw: str) -> str | None:
     """The slug for a URL of a known service host (short links included), else None."""
     try:
         url = _as_url(_clean(raw), None)
-        host = _host_of(url)[0] if url else ""
+        host = _parse_url(url).host if url else ""
     except (ValueError, TypeError):
         return None
-    return _service_of_host(host) or _SHORT_HOST_SERVICE.get(host)
+    return service_of_host(host) or SHORT_HOST_SERVICE.get(host)
 
 
 def check_not_shortener(url: str) -> None:
     """R11: raise IdentityError(code='shortener') when the URL's host is a URL shortener."""
     try:
         text = _as_url(_clean(url), None)
-        host = (urlsplit(text).hostname or "").rstrip(".") if text else ""
-        if not host.isascii():
-            host = host.encode("idna").decode("ascii")
+        if not text:
+            return
+        parts = ada_url.parse_url(text)
     except (ValueError, TypeError):
         return  # not a URL at all: other validators say so
-    if _is_shortener(host):
+    if is_shortener(parts["hostname"].rstrip(".")):
         raise IdentityError("shortener")
+
+
+def is_lookalike_key(key: AccountKey) -> bool:
+    """An "other" page whose host imitates a service's domain ("x.com.evil.example/…")."""
+    return key.service == "other" and is_lookalike(key.identifier.split("/", 1)[0])

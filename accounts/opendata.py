@@ -2,6 +2,7 @@
 
 CSV: UTF-8 with a BOM and CRLF line ends, which is what Excel on a Japanese Windows needs to
 open the file with the characters intact (without the BOM it guesses Shift_JIS).
+A cell a spreadsheet would read as a formula is neutralised (below).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from accounts import selectors
 from accounts.models import OfficialAccount
@@ -41,12 +43,30 @@ CSV_COLUMNS = [
 ]
 
 
+# A cell that starts with one of these is a formula to Excel and LibreOffice ("CSV
+# injection", OWASP): every handle starts with "@", and a display name could start with "=".
+# The full-width forms are included because Japanese Excel converts them on entry.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """The cell as text a spreadsheet shows and never evaluates: OWASP's advice, a leading
+    single quote (Excel hides it and keeps the rest as text). Leading spaces are looked
+    past, since some spreadsheets drop them before reading the cell."""
+    text = str(value)
+    if text.lstrip(" ").startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
 def accounts_csv_text(accounts) -> str:
     out = io.StringIO()
+    # The csv module quotes a cell with a comma, a quote (doubled) or a line break in it, so a
+    # value never starts another cell.
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([name for name, _ in CSV_COLUMNS])
     for account in accounts:
-        writer.writerow([value(account) for _, value in CSV_COLUMNS])
+        writer.writerow([spreadsheet_safe(value(account)) for _, value in CSV_COLUMNS])
     return out.getvalue()
 
 
@@ -101,6 +121,13 @@ class RegistryFeed(Feed):
         return f"【{item.kind}】{item.account.display_name}（{item.account.service.name}）"
 
     def item_description(self, item: Event):
+        # Atom1Feed writes the description as <summary type="html">: the XML writer escapes it
+        # once for XML, and a reader then renders what is left as HTML. The text is escaped
+        # for HTML first, so a name like "<b>…" reaches the reader as those characters.
+        return escape(self._description_text(item))
+
+    @staticmethod
+    def _description_text(item: Event) -> str:
         name = item.account.display_name
         if item.kind == "廃止":
             return f"{name}は{item.when:%Y年%m月%d日}に廃止しました。"

@@ -106,17 +106,46 @@ class ImpersonationSerializer(serializers.Serializer):
     found_on = serializers.DateField()
 
 
-class VerdictSerializer(serializers.Serializer):
+VERDICT_HELP = (
+    "official=公式 / post=公式アカウントの名前を含む投稿のリンク（投稿者は開いて確かめる） / "
+    "closed=以前の公式（廃止） / impersonation=なりすまし / unknown=登録なし / "
+    "unreadable=アカウントを特定できない入力（動画・短縮URL・表示名など）"
+)
+
+
+class ServiceMatchSerializer(serializers.Serializer):
+    service = serializers.CharField(help_text="サービスの識別子")
+    service_name = serializers.CharField()
+    identifier = serializers.CharField(help_text="このサービスでの正規化したID")
+    handle = serializers.CharField(help_text="表示用のID（@…）またはURL")
     verdict = serializers.ChoiceField(
         choices=["official", "closed", "impersonation", "unknown"],
-        help_text="official=公式 / closed=以前の公式（廃止） / "
-        "impersonation=なりすまし / unknown=登録なし",
+        help_text="このサービスでの判定",
+    )
+    account = AccountSerializer(allow_null=True, help_text="公式または以前の公式のアカウント")
+
+
+class VerdictSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(
+        choices=["official", "post", "closed", "impersonation", "unknown", "unreadable"],
+        help_text=VERDICT_HELP,
     )
     query = serializers.CharField(help_text="問い合わせた文字列")
     key = serializers.CharField(allow_null=True, help_text="正規化したキー（service:identifier）")
     account = AccountSerializer(allow_null=True)
     matches = AccountSerializer(
-        many=True, help_text="@IDだけの問い合わせで複数のサービスに公式がある場合"
+        many=True,
+        help_text="公式のアカウント（@IDだけの問い合わせでは公式のサービスすべて）。"
+        "post・closed のときはリンクが名指すアカウント",
+    )
+    services = ServiceMatchSerializer(
+        many=True,
+        help_text="読み取ったIDのサービスごとの判定。@IDだけの問い合わせでは、"
+        "そのIDが使えるサービスごとに1件（公式なのはverdict=officialのサービスだけ）",
+    )
+    suggestions = AccountSerializer(
+        many=True,
+        help_text="unreadable のとき、入力した名前を含む公式アカウント（名前は証明になりません）",
     )
     impersonation = ImpersonationSerializer(allow_null=True)
     message = serializers.CharField(help_text="日本語の説明")

@@ -1,6 +1,7 @@
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api import views
 from core.cache import cached_public
@@ -17,7 +18,13 @@ urlpatterns = [
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path(
         "docs/",
-        login_not_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        # The split view loads its start-up script from a URL (?script), not inline, so the
+        # site's script-src 'self' holds; the page's own <style> block needs inline styles.
+        login_not_required(
+            csp_update({"style-src": ["'unsafe-inline'"]})(
+                SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+            )
+        ),
         name="api-docs",
     ),
 ]

@@ -15,7 +15,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors
-from accounts.verification import CLOSED, IMPERSONATION, OFFICIAL, verify
+from accounts.verification import (
+    CLOSED,
+    IMPERSONATION,
+    OFFICIAL,
+    POST,
+    POST_MESSAGE,
+    UNREADABLE,
+    verify,
+)
 from api.serializers import AccountDetailSerializer, AccountSerializer, VerdictSerializer
 from core.municipality import get_municipality
 from policies.models import OperationPolicy, PolicyStatus
@@ -80,11 +88,46 @@ class AccountDetail(generics.RetrieveAPIView):
         return Response(serializer.data)
 
 
-MESSAGES = {
-    OFFICIAL: "{name}の公式アカウントです。",
-    CLOSED: "以前の{name}の公式アカウントです（廃止済み）。現在は公式ではありません。",
-    IMPERSONATION: "{name}の公式アカウントになりすましたアカウントです。ご注意ください。",
-}
+def _message(result, name: str) -> str:
+    """The answer in one or two Japanese sentences (the page says the same, at more length)."""
+    key = result.key
+    if result.verdict == OFFICIAL and result.bare:
+        where = "、".join(f"{a.service.name}（{a.key.display_handle}）" for a in result.accounts)
+        message = f"{where}は{name}の公式アカウントです。"
+        if result.other_services:
+            message += "ほかのサービスの同じIDは公式アカウントではありません。"
+        return message
+    if result.verdict == OFFICIAL:
+        return f"{name}の公式アカウントです（{result.account.service.name} {key.display_handle}）。"
+    if result.verdict == POST:
+        return POST_MESSAGE.format(handle=key.display_handle, name=name)
+    if result.verdict == CLOSED:
+        return f"以前の{name}の公式アカウントです（廃止済み）。現在は公式ではありません。"
+    if result.verdict == IMPERSONATION:
+        return f"{name}の公式アカウントになりすましたアカウントです。ご注意ください。"
+    if result.verdict == UNREADABLE:
+        if result.suggestions:
+            return (
+                "名前だけでは確かめられません（名前は誰でも名乗れます）。"
+                f"この名前を含む{name}の公式アカウントは suggestions のとおりです。"
+                "アカウントのURLか @ID がそれと一致するか確かめてください。"
+            )
+        return result.reason
+    message = result.reason or f"{name}の公式アカウントとして登録されていません。"
+    if result.lookalike:
+        message += "このアドレスはSNSのドメインによく似た別のサイトです。"
+    return message
+
+
+def _service_match(match) -> dict:
+    return {
+        "service": match.key.service,
+        "service_name": match.service_name,
+        "identifier": match.key.identifier,
+        "handle": match.key.display_handle,
+        "verdict": match.verdict,
+        "account": AccountSerializer(match.account).data if match.account else None,
+    }
 
 
 @extend_schema(
@@ -95,11 +138,7 @@ MESSAGES = {
 class Verify(APIView):
     def get(self, request):
         result = verify(request.query_params.get("q", ""))
-        name = get_municipality().name
         fake = result.impersonation
-        message = MESSAGES.get(result.verdict, "").format(name=name) or (
-            result.reason or f"{name}の公式アカウントとして登録されていません。"
-        )
         matches = AccountSerializer(result.accounts, many=True).data
         data = {
             "verdict": result.verdict,
@@ -107,6 +146,8 @@ class Verify(APIView):
             "key": str(result.key) if result.key else None,
             "account": matches[0] if matches else None,
             "matches": matches,
+            "services": [_service_match(m) for m in result.services],
+            "suggestions": AccountSerializer(result.suggestions, many=True).data,
             "impersonation": {
                 "service": fake.service.slug,
                 "identifier": fake.identifier,
@@ -116,6 +157,6 @@ class Verify(APIView):
             }
             if fake
             else None,
-            "message": message,
+            "message": _message(result, get_municipality().name),
         }
         return Response(data)

@@ -1,30 +1,16 @@
 from django.contrib import admin
 
 from approvals.models import ApprovalRequest, Decision
+from core.admin import ViewOnlyAdminMixin, ViewOnlyInlineMixin
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(ViewOnlyInlineMixin, admin.TabularInline):
     model = Decision
-    extra = 0
-    can_delete = False
     fields = ("created_at", "round", "step", "action", "actor", "comment")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The workflow's record: changed only through the workflow, never deleted."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """The workflow's record: changed only through the workflow, never deleted (ADR 0010)."""
 
 
 @admin.register(ApprovalRequest)

@@ -8,12 +8,14 @@ submitted (``approvals.proposal``).
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import ACCOUNT_FIELDS, AccountIdentityFormMixin
 from accounts.models import OfficerRole, OfficialAccount, Service
 from core.checklist import CHECKLIST_ITEMS
+from core.forms import CleanInputMixin
 from core.municipality import get_municipality
 from organization.models import Department, User, descendant_ids
 from policies.models import OperationPolicy, OperationRules, PolicyTemplate
@@ -34,16 +36,19 @@ class AccountSectionForm(AccountIdentityFormMixin):
             "info_class_justification": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, request_department=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].queryset = Service.objects.filter(is_active=True)
         for name in ("service", "department"):
             self.fields[name].empty_label = _("選択してください")
         if user is not None and user.department_id:
-            # Operators file for their own department and the units below it.
-            self.fields["department"].queryset = Department.objects.filter(
-                pk__in=descendant_ids(user.department_id)
-            )
+            # Operators file for their own department and the units below it — and a request
+            # stays valid for its own department when its requester has moved since (the
+            # April 人事異動, issue 8 §4): the head of that department approved it.
+            scope = set(descendant_ids(user.department_id))
+            if request_department is not None:
+                scope |= set(descendant_ids(request_department.pk))
+            self.fields["department"].queryset = Department.objects.filter(pk__in=scope)
 
     def clean(self):
         cleaned = super().clean()
@@ -67,7 +72,7 @@ class AccountSectionForm(AccountIdentityFormMixin):
         return cleaned
 
 
-class OfficerForm(forms.Form):
+class OfficerForm(CleanInputMixin, forms.Form):
     """One of the 責任者・管理者・担当者 of 001 §4."""
 
     role = forms.ChoiceField(label=_("役割"), choices=OfficerRole.choices)
@@ -118,7 +123,7 @@ OfficerFormSet = formset_factory(
 )
 
 
-class PolicySectionForm(forms.ModelForm):
+class PolicySectionForm(CleanInputMixin, forms.ModelForm):
     """運用ポリシー: published as it stands once approved (R3)."""
 
     class Meta:
@@ -149,7 +154,7 @@ class PolicySectionForm(forms.ModelForm):
         return {*super()._get_validation_exclusions(), "account", "version"}
 
 
-class RulesSectionForm(forms.ModelForm):
+class RulesSectionForm(CleanInputMixin, forms.ModelForm):
     """運用ルール: internal, never public (R4: 003 §5(5))."""
 
     class Meta:
@@ -185,7 +190,7 @@ class RulesSectionForm(forms.ModelForm):
 FORM_CHECKLIST = ("R6", "R7", "R11", "R14", "R15", "R16")
 
 
-class ChecklistForm(forms.Form):
+class ChecklistForm(CleanInputMixin, forms.Form):
     """ガイドラインのチェック項目, as configured for this municipality."""
 
     def __init__(self, *args, **kwargs):
@@ -206,7 +211,7 @@ class ChecklistForm(forms.Form):
                 )
 
 
-class ClosureForm(forms.Form):
+class ClosureForm(CleanInputMixin, forms.Form):
     """廃止: what 002 §3(8) asks to be confirmed before an account is closed (R13)."""
 
     reason = forms.CharField(label=_("廃止の理由"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -220,3 +225,19 @@ class ClosureForm(forms.Form):
     followers_informed = forms.BooleanField(
         label=_("アカウント上で廃止を予告し、引き続き情報を得られる先を案内した")
     )
+
+
+class DecisionForm(CleanInputMixin, forms.Form):
+    """The comment with an approval, a return or a rejection (kept with the decision)."""
+
+    comment = forms.CharField(
+        label=_("コメント（差し戻し・却下の場合は必須）"),
+        required=False,
+        strip=False,  # the service strips it; a comment is kept as written
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class LoginForm(CleanInputMixin, AuthenticationForm):
+    """Staff login: a NUL or a line break in the user name gets a message, not Django's
+    mistranslated 「何か文字を入力してください。」 or a silent blank page."""

@@ -132,9 +132,10 @@ class ApprovalRequest(models.Model):
     def reject(self) -> None:
         self.decided_at = timezone.now()
 
+    # From AWAITING_PR only when nobody may take the PR step (core.permissions.can_withdraw).
     @transition(
         field=state,
-        source=[*EDITABLE_STATES, RequestState.AWAITING_HEAD],
+        source=[*EDITABLE_STATES, RequestState.AWAITING_HEAD, RequestState.AWAITING_PR],
         target=RequestState.WITHDRAWN,
     )
     def withdraw(self) -> None:
@@ -143,6 +144,9 @@ class ApprovalRequest(models.Model):
 
 class Step(models.TextChoices):
     REQUESTER = "requester", _("申請者")
+    # Someone of the requester's department acting on the requester's side (a 課長 who
+    # submits or withdraws an operator's request): named as what they are (issue 8 §4).
+    DEPARTMENT = "department", _("申請者の所属")
     HEAD = "head", _("所属長")
     PR = "pr", _("広報担当課")
 
@@ -153,6 +157,8 @@ class Action(models.TextChoices):
     RETURN = "return", _("差し戻し")
     REJECT = "reject", _("却下")
     WITHDRAW = "withdraw", _("取り下げ")
+    # R17: the PR division has dealt with a known impersonation of the proposed handle.
+    RESOLVE = "resolve", _("なりすまし登録との競合を解消")
 
 
 class Decision(models.Model):
@@ -174,6 +180,15 @@ class Decision(models.Model):
         related_name="decisions",
     )
     comment = models.TextField(_("コメント"), blank=True)
+    # For RESOLVE: the known impersonation that was retired for this request.
+    impersonation = models.ForeignKey(
+        "impersonation.KnownImpersonation",
+        verbose_name=_("なりすましアカウント"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("日時"), default=timezone.now)
 
     class Meta:
@@ -184,14 +199,20 @@ class Decision(models.Model):
             # A step is decided once per submission: two approvers racing produce one row.
             models.UniqueConstraint(
                 fields=["request", "round", "step"],
-                condition=Q(step__in=["head", "pr"]),
+                condition=Q(step__in=["head", "pr"], action__in=["approve", "return", "reject"]),
                 name="decision_one_per_step_per_round",
             ),
             models.CheckConstraint(
-                condition=~Q(action__in=["return", "reject"]) | ~Q(comment=""),
-                name="decision_return_and_reject_need_a_comment",
+                condition=~Q(action__in=["return", "reject", "resolve"]) | ~Q(comment=""),
+                name="decision_return_reject_resolve_need_a_comment",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_step_display()} {self.get_action_display()}"
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as people read it: 「鈴木 一郎（観光プロモーション課長）」."""
+        title = self.actor.title
+        return f"{self.actor}（{title}）" if title else str(self.actor)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import unicodedata
+from functools import partial
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -11,6 +15,8 @@ from django.urls import reverse
 from approvals.models import ApprovalRequest, Decision, RequestState
 from core.municipality import get_municipality
 from organization.models import User
+
+logger = logging.getLogger(__name__)
 
 
 def heads_for(req: ApprovalRequest):
@@ -24,15 +30,28 @@ def pr_members():
     )
 
 
+def mail_subject(subject: str) -> str:
+    """The one place subjects are built: one line, whatever a name contains (a line break in
+    a header is refused by Django with BadHeaderError), prefixed with the registry's name."""
+    text = "".join(" " if unicodedata.category(c).startswith(("C", "Z")) else c for c in subject)
+    return " ".join(f"[{get_municipality().name} 公式SNS台帳] {text}".split())
+
+
+def _deliver(subject: str, body: str, addresses: list[str]) -> None:
+    """Runs after the commit: the decision stands whatever happens to the mail, so a failure
+    is logged (with a traceback) for the operator, never shown to the person as an error."""
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
+    except Exception:
+        logger.exception("通知メールを送れませんでした（宛先 %d 件）：%s", len(addresses), subject)
+
+
 def _send(recipients, subject: str, template: str, context: dict) -> None:
     addresses = sorted({u.email for u in recipients if u.email})
     if not addresses:
         return
     body = render_to_string(template, context)
-    prefix = f"[{get_municipality().name} 公式SNS台帳] "
-    transaction.on_commit(
-        lambda: send_mail(prefix + subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
-    )
+    transaction.on_commit(partial(_deliver, mail_subject(subject), body, addresses))
 
 
 def _step_name(decision: Decision) -> str:
@@ -61,10 +80,30 @@ def notify(req: ApprovalRequest, decision: Decision) -> None:
             "approvals/email/act.txt",
             {**context, "step": get_municipality().pr_division_name},
         )
+    if req.state in (RequestState.AWAITING_HEAD, RequestState.AWAITING_PR):
+        _tell_sysadmins_if_stuck(req, context, subject_name)
     if decision.actor_id != req.requester_id:
         _send(
             [req.requester],
-            f"{_step_name(decision)}が{decision.get_action_display()}しました：{subject_name}",
+            # The real actor, by name: a colleague's withdrawal is not the requester's.
+            f"{_step_name(decision)} {decision.actor}が{decision.get_action_display()}しました："
+            f"{subject_name}",
             "approvals/email/decided.txt",
             context,
         )
+
+
+def _tell_sysadmins_if_stuck(req: ApprovalRequest, context: dict, subject_name: str) -> None:
+    """Nobody may take the step (e.g. the PR division's own request and no third member):
+    the system administrator, who registers staff, hears of it at once (issue 8 §4)."""
+    from approvals.selectors import next_actor
+
+    waiting = next_actor(req)
+    if waiting is None or not waiting.stuck:
+        return
+    _send(
+        User.objects.filter(role=User.Role.SYSADMIN, is_active=True),
+        f"判断できる人がいない申請があります：{subject_name}",
+        "approvals/email/stuck.txt",
+        {**context, "next_actor": waiting, "division": get_municipality().pr_division_name},
+    )

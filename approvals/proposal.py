@@ -7,6 +7,7 @@ and lays current and proposed values side by side for the approvers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django import forms
@@ -22,6 +23,7 @@ from approvals.forms import (
     RulesSectionForm,
 )
 from approvals.models import ApprovalRequest, RequestKind
+from core.forms import control_characters
 from policies.models import OperationRules
 from policies.selectors import current_policy
 from policies.services import prefilled_policy_values
@@ -49,11 +51,56 @@ SECTION_TITLES = {
 
 
 def extract_payload(data, kind: str) -> dict[str, str]:
-    """The part of POST data that belongs to the request's sections, as typed."""
+    """The part of POST data that belongs to the request's sections, as typed.
+
+    Field names are never typed, so a name with a control character in it (which PostgreSQL
+    could not store in jsonb) is dropped. The officers' management form is repaired
+    (``officer_count``): a tampered count would otherwise hide the rows that were typed.
+    """
     prefixes = tuple(f"{s}-" for s in KIND_SECTIONS[kind])
     # Browsers send textarea line ends as CRLF; stored text uses LF, so an untouched field
     # compares equal to the record it came from (no false "changed" rows, no new version).
-    return {k: data.get(k, "").replace("\r\n", "\n") for k in data if k.startswith(prefixes)}
+    payload = {
+        k: data.get(k, "").replace("\r\n", "\n")
+        for k in data
+        if k.startswith(prefixes) and not control_characters(k, multiline=False)
+    }
+    if "officers" in KIND_SECTIONS[kind]:
+        payload.update(
+            {
+                "officers-TOTAL_FORMS": str(officer_count(payload)),
+                "officers-INITIAL_FORMS": "0",
+                "officers-MIN_NUM_FORMS": "0",
+                "officers-MAX_NUM_FORMS": str(OfficerFormSet.max_num),
+            }
+        )
+    return payload
+
+
+_OFFICER_ROW = re.compile(r"officers-(\d{1,3})-")
+
+
+def officer_count(data) -> int:
+    """How many officer rows were sent: ``officers-TOTAL_FORMS`` when it is a number within
+    the formset's limits, otherwise counted from the rows present (never a 500 on ``abc``,
+    ``-1`` or ``10**9``, and no typed row hidden)."""
+    text = str(data.get("officers-TOTAL_FORMS", ""))
+    if text.isascii() and text.isdigit() and int(text) <= OfficerFormSet.max_num:
+        return int(text)
+    rows = [int(m.group(1)) + 1 for k in data if (m := _OFFICER_ROW.match(k))]
+    return min(max(rows, default=0), OfficerFormSet.max_num)
+
+
+def add_officer_row(payload: dict) -> dict:
+    """One more (empty) officer row, without JavaScript: 担当職員の行を追加."""
+    total = officer_count(payload)
+    if total >= OfficerFormSet.max_num:
+        return payload
+    return {
+        **payload,
+        "officers-TOTAL_FORMS": str(total + 1),
+        f"officers-{total}-role": OfficerRole.OPERATOR,
+    }
 
 
 def _form_data(form: forms.BaseForm) -> dict[str, str]:
@@ -158,6 +205,7 @@ class Proposal:
             kwargs = {"prefix": section}
             if section == "account":
                 kwargs["user"] = self.user
+                kwargs["request_department"] = self.request_department
                 # Validate against a fresh copy: nothing on the real record changes here.
                 kwargs["instance"] = (
                     OfficialAccount.objects.get(pk=self.request.account_id)
@@ -165,6 +213,11 @@ class Proposal:
                     else OfficialAccount()
                 )
             self.forms[section] = FORM_SECTIONS[section](self.data, **kwargs)
+
+    @property
+    def request_department(self):
+        """The department the request belongs to (the account's, once submitted)."""
+        return self.request.department if self.request.department_id else None
 
     @property
     def sections(self) -> list[tuple[str, str, object]]:
@@ -180,6 +233,22 @@ class Proposal:
         if "officers" in KIND_SECTIONS[self.request.kind]:
             results.append(self.officers.is_valid())
         return all(results)
+
+    def has_control_characters(self) -> bool:
+        """Whether a field holds a character that may not be stored: NUL, which PostgreSQL
+        refuses in jsonb, or another control character (core.forms). NUL is refused in any
+        field, a list or a date too: the field's own error says what is wrong with it."""
+        if any("\x00" in str(value) for value in self.data.values()):
+            self.is_valid()
+            return True
+        self.is_valid()
+        all_forms = [*self.forms.values(), *getattr(self, "officers", ())]
+        return any(
+            error.code == "control_characters"
+            for form in all_forms
+            for errors in form.errors.as_data().values()
+            for error in errors
+        )
 
     def error_count(self) -> int:
         count = sum(len(f.errors) for f in self.forms.values())
@@ -248,6 +317,7 @@ def _unbind(proposal: Proposal) -> None:
             kwargs["instance"] = form.instance
         if section == "account":
             kwargs["user"] = proposal.user
+            kwargs["request_department"] = proposal.request_department
         proposal.forms[section] = type(form)(**kwargs)
     if hasattr(proposal, "officers"):
         rows = [{name: f[name].data for name in f.fields} for f in proposal.officers.forms]

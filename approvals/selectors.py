@@ -1,12 +1,17 @@
-"""Reads for the staff dashboard."""
+"""Reads for the staff dashboard and the request pages."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db.models import Q, QuerySet
 
-from accounts.models import OfficialAccount
-from approvals.models import ApprovalRequest, RequestState
+from accounts import identity
+from accounts.models import AccountStatus, OfficialAccount, Service
+from approvals.models import ApprovalRequest, RequestKind, RequestState
 from core import permissions
+from core.municipality import get_municipality
+from impersonation.models import KnownImpersonation
 from organization.models import descendant_ids
 
 
@@ -43,3 +48,118 @@ def accounts_for(user) -> QuerySet:
     if user.department_id:
         query |= Q(department_id__in=descendant_ids(user.department_id))
     return qs.filter(query).distinct()
+
+
+# --- Who must act next (issue 8 §4) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextActor:
+    """「次に判断する人」 for one request. ``stuck``: nobody may take the step."""
+
+    text: str
+    stuck: bool = False
+
+
+def next_actor(req: ApprovalRequest, candidates: list | None = None) -> NextActor | None:
+    """Named by the same predicate as the buttons (``permissions.deciders``); None once the
+    request has ended."""
+    if req.state in (RequestState.DRAFT, RequestState.RETURNED):
+        doing = "提出" if req.state == RequestState.DRAFT else "修正して再提出"
+        return NextActor(f"申請者 {req.requester}（{doing}）")
+    if req.state not in (RequestState.AWAITING_HEAD, RequestState.AWAITING_PR):
+        return None
+    if req.state == RequestState.AWAITING_HEAD:
+        step = "所属長"
+    else:
+        step = get_municipality().pr_division_name
+    people = permissions.deciders(req, candidates)
+    if people:
+        return NextActor(f"{step}：" + "、".join(str(u) for u in people))
+    if req.state == RequestState.AWAITING_PR:
+        why = (
+            f"{step}に、申請者と所属長の段階で承認した人以外の職員がいません（二人の目で確かめるため、"
+            "この二人は広報担当課の段階を判断できません）"
+        )
+    else:
+        why = "この所属の所属長（申請者以外）が登録されていません"
+    return NextActor(
+        f"{step}：判断できる人がいません。{why}。システム管理者に職員の登録を依頼するか、"
+        "申請を取り下げてください。",
+        stuck=True,
+    )
+
+
+def with_next_actor(requests) -> list[ApprovalRequest]:
+    """Attach ``next_actor`` to each request of a list, asking for the candidates once."""
+    requests = list(requests)
+    candidates = list(permissions.decider_candidates())
+    for req in requests:
+        req.next_actor = next_actor(req, candidates)
+    return requests
+
+
+def stuck(user) -> list[ApprovalRequest]:
+    """Requests nobody may decide now, for those who can see every request and act on it:
+    the PR division and the system administrator (who registers staff)."""
+    if not (permissions.is_sysadmin(user) or permissions.is_pr_member(user)):
+        return []
+    waiting = _with_relations(
+        ApprovalRequest.objects.filter(
+            state__in=(RequestState.AWAITING_HEAD, RequestState.AWAITING_PR)
+        )
+    ).prefetch_related("decisions")
+    return [r for r in with_next_actor(waiting.order_by("submitted_at")) if r.next_actor.stuck]
+
+
+# --- The proposed handle against the impersonation list and closed accounts (R17) ------------
+
+
+@dataclass
+class IdentityWarnings:
+    impersonations: list = field(default_factory=list)  # open KnownImpersonation rows
+    former: list = field(default_factory=list)  # closed official accounts with that handle
+
+    def __bool__(self) -> bool:
+        return bool(self.impersonations or self.former)
+
+
+def proposed_key(req: ApprovalRequest) -> tuple[Service, str] | None:
+    """The (service, identifier) the request would make official, read from what was typed;
+    None when it cannot be read yet (a draft) or the request is a closure."""
+    if req.kind == RequestKind.CLOSURE:
+        return None
+    payload = req.payload or {}
+    raw = payload.get("account-url") or ""
+    service_id = payload.get("account-service") or ""
+    service = None
+    if str(service_id).isascii() and str(service_id).isdigit():
+        service = Service.objects.filter(pk=int(service_id)).first()
+    if service is None or not raw.strip():
+        return None
+    try:
+        key = identity.canonicalize(raw, service=service.slug)
+    except identity.IdentityError:
+        return None
+    return service, key.identifier
+
+
+def identity_warnings(req: ApprovalRequest) -> IdentityWarnings:
+    key = proposed_key(req)
+    if key is None:
+        return IdentityWarnings()
+    service, identifier = key
+    return IdentityWarnings(
+        impersonations=list(
+            KnownImpersonation.objects.filter(
+                service=service, identifier=identifier, resolved_at__isnull=True
+            ).select_related("service")
+        ),
+        former=list(
+            OfficialAccount.objects.filter(
+                service=service, identifier=identifier, status=AccountStatus.CLOSED
+            )
+            .exclude(pk=req.account_id)
+            .select_related("service", "department__parent__parent")
+        ),
+    )

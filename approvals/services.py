@@ -3,11 +3,12 @@ decision and queues mail, in one transaction (Zulip's do_* with an audit row).""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django_fsm import TransitionNotAllowed
 
-from accounts.models import OfficialAccount
-from approvals import effects
+from accounts.models import ENDED_STATUSES, OfficialAccount
+from approvals import effects, selectors
 from approvals.models import (
     OPEN_STATES,
     Action,
@@ -20,12 +21,34 @@ from approvals.models import (
 from approvals.notifications import notify
 from approvals.proposal import Proposal, extract_payload, initial_payload
 from core import permissions
-from core.errors import CommentRequired, InvalidTransition, NotAllowed, ProposalInvalid
+from core.errors import (
+    CommentRequired,
+    DomainError,
+    InvalidTransition,
+    NotAllowed,
+    ProposalInvalid,
+)
+from core.municipality import get_municipality
+from impersonation.models import KnownImpersonation
+from impersonation.services import impersonation_resolve
+
+TITLE_MAX = ApprovalRequest._meta.get_field("title").max_length
 
 
 def _title(kind: str, account: OfficialAccount | None, payload: dict) -> str:
-    name = account.display_name if account else payload.get("account-display_name", "")
+    # The name as typed on the request, so a title follows an edit after a return (issue 8
+    # §4); a closure carries no account section and keeps the account's name.
+    name = payload.get("account-display_name") or (account.display_name if account else "")
+    name = " ".join(str(name).split())  # a draft may hold anything: one line, within the column
+    if len(name) > TITLE_MAX:
+        name = name[: TITLE_MAX - 1] + "…"
     return name or "（アカウント名未入力）"
+
+
+def _requester_side(req: ApprovalRequest, actor) -> str:
+    """The step recorded when someone submits or withdraws: the requester themself, or a
+    colleague of the department acting for them (named as such, not as 申請者)."""
+    return Step.REQUESTER if actor.pk == req.requester_id else Step.DEPARTMENT
 
 
 @transaction.atomic
@@ -93,15 +116,44 @@ def request_submit(*, req: ApprovalRequest, actor, data=None) -> ApprovalRequest
     if not proposal.is_valid():
         raise ProposalInvalid(proposal)
     if req.kind == RequestKind.NEW:
-        account = effects.write_registration(req, proposal)
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves the draft intact
+                account = effects.write_registration(req, proposal)
+                account.submit()
+                account.save()
+        except (IntegrityError, ValidationError) as exc:
+            # Another registration of the same account was submitted at the same moment
+            # (the live-key constraint): the form checks passed for both, one insert wins.
+            raise _lost_race(proposal, exc) from exc
         req.account = account
         req.department = account.department
-        account.submit()
-        account.save()
     req.submit()
     req.save()
-    _record(req, actor, Step.REQUESTER, Action.SUBMIT)
+    _record(req, actor, _requester_side(req, actor), Action.SUBMIT)
     return req
+
+
+def _lost_race(proposal: Proposal, exc: Exception) -> ProposalInvalid:
+    form = proposal.forms["account"]
+    instance = form.instance
+    taken = (
+        OfficialAccount.objects.filter(
+            service_id=instance.service_id, identifier=instance.identifier
+        )
+        .exclude(status__in=ENDED_STATUSES)
+        .exclude(pk=instance.pk)
+        .exists()
+    )
+    if taken:
+        form.add_error("url", "このアカウントは既に台帳に登録されています。")
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc.messages)
+    else:
+        form.add_error(
+            None,
+            "同時に行われた別の操作と重なったため保存できませんでした。もう一度提出してください。",
+        )
+    return ProposalInvalid(proposal)
 
 
 def _record(req: ApprovalRequest, actor, step: str, action: str, comment: str = "") -> Decision:
@@ -174,12 +226,68 @@ def _approve(req: ApprovalRequest, actor, step: str) -> None:
             "申請内容が現在の台帳と矛盾するため承認できません（同じアカウントが登録された等）。"
             "差し戻してください。",
         )
+    if req.kind != RequestKind.CLOSURE:
+        _refuse_known_impersonation(proposal)
     req.approve_as_pr()
     {
         RequestKind.NEW: effects.apply_new,
         RequestKind.CHANGE: effects.apply_change,
         RequestKind.CLOSURE: effects.apply_closure,
     }[req.kind](req, proposal)
+
+
+class ImpersonationConflict(DomainError):
+    """R17: the handle is on the public warning list; the PR division must settle it first."""
+
+
+def _refuse_known_impersonation(proposal: Proposal) -> None:
+    """A handle the public is warned about never quietly becomes official (issue 8 §2)."""
+    form = proposal.forms["account"]
+    service, identifier = form.cleaned_data["service"], form.instance.identifier
+    item = KnownImpersonation.objects.filter(
+        service=service, identifier=identifier, resolved_at__isnull=True
+    ).first()
+    if item is not None:
+        raise ImpersonationConflict(
+            f"このアカウント（{service.name} {item.display_handle}）は「なりすまし注意」の一覧に"
+            f"載っているため承認できません（R17）。{get_municipality().pr_division_name}が持ち主を"
+            "確かめ、この画面の「なりすまし登録との競合を解消」で記録してから承認してください。"
+        )
+
+
+@transaction.atomic
+def request_resolve_conflict(
+    *, req: ApprovalRequest, actor, item: KnownImpersonation, comment: str
+) -> Decision:
+    """The PR division has confirmed that the handle on the impersonation list is in fact the
+    city's (e.g. a fake that was taken over, or a mistaken entry): the public warning is
+    retired and the reason recorded on the request (R17, issue 8 §2)."""
+    req = _lock(req)
+    if not permissions.can_resolve_conflict(actor, req):
+        if not req.is_open:
+            raise InvalidTransition
+        raise NotAllowed
+    comment = comment.strip()
+    if not comment:
+        raise CommentRequired("競合を解消する理由（持ち主を確かめた方法など）を記入してください。")
+    key = selectors.proposed_key(req)
+    if key is None or (item.service_id, item.identifier) != (key[0].pk, key[1]):
+        raise InvalidTransition("このなりすまし登録は、この申請のアカウントとは別のものです。")
+    if item.resolved_at is not None:
+        raise InvalidTransition("このなりすまし登録は既に解消されています。")
+    item = impersonation_resolve(item=item, actor=actor)
+    decision = Decision(
+        request=req,
+        round=req.round,
+        step=Step.PR,
+        action=Action.RESOLVE,
+        actor=actor,
+        comment=comment,
+        impersonation=item,
+    )
+    decision.full_clean()
+    decision.save()
+    return decision
 
 
 @transaction.atomic
@@ -194,5 +302,5 @@ def request_withdraw(*, req: ApprovalRequest, actor) -> ApprovalRequest:
         req.account.abandon()
         req.account.save()
     req.save()
-    _record(req, actor, Step.REQUESTER, Action.WITHDRAW)
+    _record(req, actor, _requester_side(req, actor), Action.WITHDRAW)
     return req

@@ -11,11 +11,13 @@ from django.views.decorators.http import require_POST
 
 from approvals import selectors, services
 from approvals.diff import compare, summary
+from approvals.forms import DecisionForm
 from approvals.models import Action, ApprovalRequest, RequestKind
-from approvals.proposal import Proposal, prepare_for_display
+from approvals.proposal import Proposal, add_officer_row, extract_payload, prepare_for_display
 from core import permissions
-from core.errors import DomainError, ProposalInvalid
-from impersonation.models import ImpersonationReport, ReportStatus
+from core.errors import DomainError, ProposalInvalid, parse_id
+from core.forms import LONG_TEXT_MAX
+from impersonation.models import ImpersonationReport, KnownImpersonation, ReportStatus
 
 
 def dashboard(request):
@@ -24,8 +26,11 @@ def dashboard(request):
         request,
         "staff/dashboard.html",
         {
-            "awaiting": selectors.awaiting(user),
-            "my_requests": selectors.my_requests(user)[:50],
+            "awaiting": selectors.with_next_actor(selectors.awaiting(user)),
+            "stuck": selectors.stuck(user),
+            "my_requests": selectors.with_next_actor(
+                selectors.my_requests(user).prefetch_related("decisions")[:50]
+            ),
             "my_accounts": selectors.accounts_for(user).exclude(status="abandoned")[:100],
             "can_file_new": permissions.can_file_new(user),
             "accounts_heading": "すべてのアカウント"
@@ -68,24 +73,43 @@ def request_edit(request, pk: int):
         return redirect("staff:request_detail", pk=req.pk)
     show_errors = req.state == "returned"
     if request.method == "POST":
+        action = request.POST.get("action")
+        data = extract_payload(request.POST, req.kind)
+        if "officers-TOTAL_FORMS" in data and data["officers-TOTAL_FORMS"] != request.POST.get(
+            "officers-TOTAL_FORMS"
+        ):
+            messages.warning(
+                request,
+                "担当職員の行の数を正しく受け取れなかったため、入力のあった行から数え直しました。"
+                "内容を確かめてください。",
+            )
+        if action == "add_officer":
+            data = add_officer_row(data)
+        typed = Proposal.of(req, user=request.user, data=data)
+        if typed.has_control_characters():
+            # Not stored (PostgreSQL refuses NUL in jsonb): shown again, every value as typed.
+            messages.error(
+                request,
+                "画面に表示されない文字（NULなどの制御文字）が含まれていたため、保存していません。"
+                "取り除いてから、もう一度送信してください。",
+            )
+            return render(
+                request,
+                "staff/request_edit.html",
+                {"req": req, "proposal": prepare_for_display(typed, show_errors=True)},
+                status=422,
+            )
         try:
-            if request.POST.get("action") == "submit":
+            if action == "submit":
                 # Saved first, in its own step: a submission that fails validation still
                 # keeps everything typed (ATOMIC_REQUESTS commits the draft).
-                services.request_save_draft(req=req, actor=request.user, data=request.POST)
+                services.request_save_draft(req=req, actor=request.user, data=data)
                 services.request_submit(req=req, actor=request.user)
                 messages.success(request, "申請を提出しました。所属長の承認を待っています。")
                 return redirect("staff:request_detail", pk=req.pk)
-            data = request.POST
-            if request.POST.get("action") == "add_officer":
-                # A new empty officer row, without JavaScript: save and show one more row.
-                data = request.POST.copy()
-                total = int(data.get("officers-TOTAL_FORMS") or 0)
-                data["officers-TOTAL_FORMS"] = str(min(total + 1, 30))
-                data[f"officers-{total}-role"] = "operator"
             services.request_save_draft(req=req, actor=request.user, data=data)
             messages.success(request, "下書きを保存しました。")
-            anchor = "#officers" if request.POST.get("action") == "add_officer" else ""
+            anchor = "#officers" if action == "add_officer" else ""
             return redirect(reverse("staff:request_edit", args=[req.pk]) + anchor)
         except ProposalInvalid as exc:
             # The page's own summary says it (count and marked fields); no second alert.
@@ -119,7 +143,11 @@ def request_detail(request, pk: int):
             "step": permissions.decision_step(request.user, req),
             "can_edit": permissions.can_edit_request(request.user, req),
             "can_withdraw": permissions.can_withdraw(request.user, req),
+            "next_actor": selectors.next_actor(req),
+            "identity_warnings": selectors.identity_warnings(req) if req.is_open else None,
+            "can_resolve": permissions.can_resolve_conflict(request.user, req),
             "comment": request.session.pop("decision_comment", ""),
+            "comment_max": LONG_TEXT_MAX,
         },
     )
 
@@ -131,12 +159,17 @@ def request_decide(request, pk: int):
     if action not in (Action.APPROVE, Action.RETURN, Action.REJECT):
         messages.error(request, "操作を選んでください。")
         return redirect("staff:request_detail", pk=req.pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("comment", [])))
+        request.session["decision_comment"] = request.POST.get("comment", "").replace("\x00", "")
+        return redirect("staff:request_detail", pk=req.pk)
     try:
         services.request_decide(
             req=req,
             actor=request.user,
             action=action,
-            comment=request.POST.get("comment", ""),
+            comment=form.cleaned_data["comment"],
             expected_state=request.POST.get("state") or None,
         )
     except DomainError as exc:
@@ -163,3 +196,31 @@ def request_withdraw(request, pk: int):
         return redirect("staff:request_detail", pk=req.pk)
     messages.success(request, "申請を取り下げました。")
     return redirect("staff:dashboard")
+
+
+@require_POST
+def request_resolve_conflict(request, pk: int):
+    """R17: the PR division settles a clash with the known-impersonation list (issue 8 §2)."""
+    req = _get_request(request, pk, permissions.can_view_request)
+    item_pk = parse_id(request.POST.get("impersonation"))
+    item = KnownImpersonation.objects.filter(pk=item_pk).first() if item_pk else None
+    if item is None:
+        messages.error(request, "解消するなりすまし登録が見つかりません。画面を更新してください。")
+        return redirect("staff:request_detail", pk=req.pk)
+    form = DecisionForm(request.POST)  # NUL, control characters, length: a message
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("comment", [])))
+        return redirect("staff:request_detail", pk=req.pk)
+    try:
+        services.request_resolve_conflict(
+            req=req, actor=request.user, item=item, comment=form.cleaned_data["comment"]
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"なりすまし登録（{item.service.name} {item.display_handle}）との競合を解消し、"
+            "公開の注意から外しました。",
+        )
+    return redirect("staff:request_detail", pk=req.pk)

@@ -1,28 +1,27 @@
-"""Caching of public pages, invalidated by anything that changes what citizens see (ADR 0006).
+"""Caching of public pages, invalidated by anything that changes what citizens see (ADR 0006,
+0008).
 
 A page is cached under ``public:<fingerprint>:<hash of the full path>`` together with the
 generation it was rendered in, and served only while that is still the current generation:
 
-- the *generation* changes whenever anything citizens see changes (signals in
-  core/signals.py call ``bump()`` inside the writing transaction), so a closure is never
-  followed by a stale "official" answer;
+- the *generation* is the one-row table ``core.PublicGeneration``, the only authority: the
+  signals in core/signals.py call ``bump()`` inside the writing transaction, which gives it a
+  new random value. A reader that sees the new value also sees the committed change, so a
+  closure is never followed by a stale "official" answer — whatever the cache does: nothing
+  has to reach Redis for a commit to make every cached page stale, and a value once replaced
+  never comes back (not even after a database restore), so an old entry never matches again;
 - the *fingerprint* changes with the deployment's configuration (the municipality's name …),
   so a restart with a new name never serves pages rendered under the old one.
 
-Where the generation lives depends on the cache (ADR 0008):
-
-- a cache shared by every worker (Redis, Memcached, the database cache …): the generation is
-  a token *in the cache*, replaced with ``incr`` after each commit. A hit then costs one cache
-  round trip for the token and one for the page, and no database query at all;
-- a per-process cache (local memory, the default): other workers could not see a token
-  changed in this process's memory, so the generation is read from the one-row table
-  ``core.PublicGeneration`` (one primary-key query), which the bump updates in the writing
-  transaction itself.
-
-Hits are served by ``PublicCacheMiddleware`` before the session, authentication, CSRF,
-messages and axes middleware run (a cached public page is the same for everyone and sets no
-cookie); misses run the view, and ``cached_public`` stores what it answered. If the cache
-fails, public pages are served uncached and the failure is logged: never a 500 for a citizen.
+A hit costs one primary-key ``SELECT`` and one cache read. Hits are served by
+``PublicCacheMiddleware`` before the session, authentication, CSRF, messages and axes
+middleware run, and the same middleware stores a miss after all of them have run, so it sees
+the response as it leaves: a response that depends on who asked (a flash message, the
+session, a CSRF token, any cookie set, ``Vary: Cookie`` on a request that carried one,
+``Cache-Control: private``) is never stored, and a request carrying a session or a flash
+message is neither served from the cache nor stored. If the cache fails, public pages are
+served uncached and the failure is logged: never a 500 for a citizen (and with
+core/redis_cache.py a sick Redis costs milliseconds).
 """
 
 from __future__ import annotations
@@ -35,24 +34,28 @@ from contextvars import ContextVar
 from functools import wraps
 from typing import TypeVar
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.dummy import DummyCache
-from django.core.cache.backends.locmem import LocMemCache
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
+from django.utils.cache import cc_delim_re
 
 from core.models import PublicGeneration
 from core.municipality import get_municipality
+from core.redis_cache import CacheUnavailable
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-# The generation the current request's page is rendered under (set by the middleware).
-_request_generation: ContextVar[int | str | None] = ContextVar("public_generation", default=None)
+# The generation the current request's page is rendered under (set by the middleware), or
+# UNCACHED when the cache failed for this request.
+UNCACHED = object()
+_request_generation: ContextVar[object] = ContextVar("public_generation", default=None)
 
-# Pages are also invalidated explicitly; the timeout only bounds what a deployment of new
-# templates (same data, same generation) may still serve from before it.
+# Pages are invalidated by the generation; the timeout only bounds what a deployment of new
+# templates (same data, same generation) may still serve from before it, and how long an entry
+# of a path nobody asks for again occupies the cache.
 CACHE_SECONDS = 600
 # Headers that are part of what a cached response means (a CSV stays a download).
 KEPT_HEADERS = (
@@ -63,14 +66,10 @@ KEPT_HEADERS = (
     "Allow",
     "Content-Language",
 )
-GENERATION_KEY = "public:generation"
-# Set on the request by the middleware on a miss, so the view stores under the same key.
-REQUEST_ATTR = "_public_cache_key"
-
-
-def shared() -> bool:
-    """Whether every worker process sees the same cache (then the generation lives there)."""
-    return not isinstance(caches["default"], LocMemCache | DummyCache)
+# Set by ``cached_public`` on what the view itself answered: only that is ever stored.
+RESPONSE_ATTR = "_public_cacheable"
+# Cache-Control directives that forbid a shared cache to keep the response.
+PRIVATE_DIRECTIVES = {"private", "no-store", "no-cache"}
 
 
 def fingerprint() -> str:
@@ -78,46 +77,24 @@ def fingerprint() -> str:
     return hashlib.sha256(repr(get_municipality()).encode()).hexdigest()[:8]
 
 
-def _database_generation() -> int:
-    # Raw SQL: this runs on every request when the cache is per-process.
+def current() -> int:
+    """The public generation now (raw SQL: this runs on every public request)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT value FROM {PublicGeneration._meta.db_table} WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else 0
 
 
-def current() -> int | str:
-    """The public generation that a page rendered now is cached under."""
-    if not shared():
-        return _database_generation()
-    token = cache.get(GENERATION_KEY)
-    if token is None:
-        # Evicted, flushed or never set: a token no page was ever cached under. Concurrent
-        # readers agree on whichever one ``add`` stored first.
-        cache.add(GENERATION_KEY, secrets.randbits(62), timeout=None)
-        token = cache.get(GENERATION_KEY)
-    return token
-
-
 def bump() -> None:
-    """Make every cached public page stale. Call inside the transaction that changes data."""
-    if not PublicGeneration.objects.filter(pk=1).update(value=F("value") + 1):
-        PublicGeneration.objects.get_or_create(pk=1, defaults={"value": 2})
-    # On a shared cache the token advances after the commit: a page rendered from the new data
-    # must not be cached under a token that readers of the old data still use, and vice versa
-    # (ADR 0008). Once per transaction, however many rows it changed.
-    if shared() and not any(item[1] is _advance_token for item in connection.run_on_commit):
-        transaction.on_commit(_advance_token, robust=True)
+    """Make every cached public page stale. Call inside the transaction that changes data.
 
-
-def _advance_token() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # no token (evicted): the next reader draws a fresh one
-        pass
-    except Exception:
-        # The cache is unreachable: pages under the old token expire within CACHE_SECONDS.
-        logger.exception("could not advance the public cache generation")
+    The new value is random rather than the next number: a value is never used twice, even
+    when the database goes back to a backup (or a test's transaction is rolled back) while the
+    cache still holds pages rendered after it.
+    """
+    value = secrets.randbits(62) or 1
+    if not PublicGeneration.objects.filter(pk=1).update(value=value):
+        PublicGeneration.objects.update_or_create(pk=1, defaults={"value": value})
 
 
 def page_key(request) -> str:
@@ -125,57 +102,14 @@ def page_key(request) -> str:
     return f"public:{fingerprint()}:{digest}"
 
 
-def _read(key: str) -> tuple[int | str, object]:
-    """The current generation and the entry under ``key`` (one round trip on a shared cache)."""
-    known = _request_generation.get()
-    if known is not None:
-        return known, cache.get(key)
-    if shared():
-        found = cache.get_many([GENERATION_KEY, key])
-        generation = found.get(GENERATION_KEY)
-        return (current() if generation is None else generation), found.get(key)
-    return current(), cache.get(key)
-
-
-def _lookup(request) -> HttpResponse | None:
-    """The cached response for this GET, or None (noting on the request what to store).
-
-    An entry is ``(generation, status, headers, body)`` under a key of the path alone, so a
-    hit on a shared cache is one round trip (the token and the page together), and a new
-    generation simply overwrites the entries it makes stale.
-    """
-    key = page_key(request)
-    try:
-        generation, entry = _read(key)
-    except Exception:
-        logger.exception("public cache unavailable; serving uncached")
-        setattr(request, REQUEST_ATTR, None)
-        return None
-    if not _current_entry(entry, generation):
-        setattr(request, REQUEST_ATTR, (key, generation))
-        return None
-    _generation, status, headers, body = entry
-    response = HttpResponse(body, status=status)
-    for name, value in headers.items():
-        response[name] = value
-    response["X-Cache"] = "hit"
-    return response
-
-
-def per_generation(name: str, compute: Callable[[], T]) -> T:
-    """A value derived from public data, computed once per generation and shared by every page
-    that shows it (the number of listed accounts, the filter's choices …)."""
-    key = f"public:{fingerprint()}:value:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
-    try:
-        generation, entry = _read(key)
-    except Exception:
-        logger.exception("public cache unavailable; computing %s", name)
-        return compute()
-    if _current_entry(entry, generation):
-        return entry[1]
-    value = compute()
-    _store(key, (generation, value))
-    return value
+def _unavailable(what: str, exc: Exception) -> None:
+    # A circuit left open by an earlier failure (core/redis_cache.py) needs no traceback.
+    logger.error(
+        "public cache unavailable; %s: %s",
+        what,
+        exc,
+        exc_info=not isinstance(exc, CacheUnavailable),
+    )
 
 
 def _current_entry(entry, generation) -> bool:
@@ -186,35 +120,116 @@ def _current_entry(entry, generation) -> bool:
 def _store(key: str, entry: tuple) -> None:
     try:
         cache.set(key, entry, CACHE_SECONDS)
-    except Exception:
-        logger.exception("public cache unavailable; %s not stored", key)
+    except Exception as exc:
+        _unavailable(f"{key} not stored", exc)
+
+
+def per_generation(name: str, compute: Callable[[], T]) -> T:
+    """A value derived from public data, computed once per generation and shared by every page
+    that shows it (the number of listed accounts, the filter's choices …)."""
+    generation = _request_generation.get()
+    if generation is UNCACHED:
+        return compute()
+    key = f"public:{fingerprint()}:value:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
+    try:
+        if generation is None:  # not under the middleware (a staff page)
+            generation = current()
+        entry = cache.get(key)
+    except Exception as exc:
+        _unavailable(f"computing {name}", exc)
+        return compute()
+    if _current_entry(entry, generation):
+        return entry[1]
+    value = compute()
+    _store(key, (generation, value))
+    return value
+
+
+def _personal(request) -> bool:
+    """Whether the page may be rendered for this person: a session (a member of staff) or a
+    flash message waiting to be shown. They get a page of their own, never a stored one."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies
+
+
+def _storable(request, response) -> bool:
+    """Whether the response, as it leaves the whole middleware stack, is the same for anyone.
+
+    Checked on the outgoing response rather than in the view: the messages, session and CSRF
+    middleware only add their cookies and ``Vary: Cookie`` after the view has returned.
+    """
+    if not getattr(response, RESPONSE_ATTR, False):
+        return False  # not what a public view answered (a redirect of a middleware …)
+    if response.status_code not in (200, 404) or response.streaming:
+        return False
+    if response.cookies:  # a CSRF token, a consumed message, a session
+        return False
+    # Every response says "Vary: Cookie": LoginRequiredMiddleware reads the session of every
+    # request. Without a cookie, that session is empty and the page is the same for anyone
+    # (requests with a session or a message were not even looked up); with one, the page may
+    # have been rendered from it.
+    vary = {v.strip().lower() for v in cc_delim_re.split(response.get("Vary", ""))}
+    if "*" in vary or ("cookie" in vary and request.COOKIES):
+        return False
+    control = {
+        d.split("=")[0].strip().lower()
+        for d in cc_delim_re.split(response.get("Cache-Control", ""))
+    }
+    if control & PRIVATE_DIRECTIVES:
+        return False
+    messages = getattr(request, "_messages", None)
+    if messages is not None and (messages.used or messages.added_new):
+        return False  # a flash message was shown or queued: it is someone's
+    session = getattr(request, "session", None)
+    return session is None or not session.modified
 
 
 class PublicCacheMiddleware:
-    """Serve cached public pages before the per-user middleware runs.
+    """Serve cached public pages before the per-user middleware runs, and store misses after.
 
-    Only pages stored by ``cached_public`` (login-free views) are ever in the cache, so a path
-    that is not public can never be answered here. It sits below the security, CORS and
-    clickjacking middleware, so a hit carries the same headers as a miss.
+    Only paths that resolve to a ``cached_public`` view are looked up, so a path that is not
+    public can never be answered here. It sits below the security, CORS and clickjacking
+    middleware, so a hit carries the same headers as a miss.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method != "GET" or not _is_public(request.path_info):
+        if request.method != "GET" or not _is_public(request.path_info) or _personal(request):
             return self.get_response(request)
-        response = _lookup(request)
-        if response is not None:
-            return response
-        # A miss: values computed ``per_generation`` while rendering it use the generation
-        # read above, instead of reading it again.
-        slot = getattr(request, REQUEST_ATTR)
-        token = _request_generation.set(slot[1] if slot else None)
+        key = page_key(request)
         try:
-            return self.get_response(request)
+            generation = current()
+            entry = cache.get(key)
+        except Exception as exc:
+            _unavailable("serving uncached", exc)
+            generation = UNCACHED
+        else:
+            if _current_entry(entry, generation):
+                return _hit(entry)
+        # A miss: values computed ``per_generation`` while rendering it use the generation
+        # read above. It was read before the page, so a page that already shows a change
+        # committed meanwhile is at worst stored under the generation before it.
+        token = _request_generation.set(generation)
+        try:
+            response = self.get_response(request)
         finally:
             _request_generation.reset(token)
+        if generation is not UNCACHED and _storable(request, response):
+            headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+            _store(key, (generation, response.status_code, headers, response.content))
+            response["X-Cache"] = "miss"
+        return response
+
+
+def _hit(entry) -> HttpResponse:
+    _generation, status, headers, body = entry
+    response = HttpResponse(body, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    response["X-Cache"] = "hit"
+    return response
 
 
 def _is_public(path: str) -> bool:
@@ -227,36 +242,16 @@ def _is_public(path: str) -> bool:
 
 
 def cached_public(view):
-    """Cache a public GET view's response per (configuration, generation, full path)."""
+    """Mark a login-free GET view's responses as cacheable per (configuration, generation,
+    full path); ``PublicCacheMiddleware`` serves and stores them."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method != "GET":
-            return view(request, *args, **kwargs)
-        if not hasattr(request, REQUEST_ATTR):  # no middleware in front (a bare test request)
-            hit = _lookup(request)
-            if hit is not None:
-                return hit
-        slot = getattr(request, REQUEST_ATTR)
         response = view(request, *args, **kwargs)
-        if slot is not None and _cacheable(response):
-            key, generation = slot
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-            _store(key, (generation, response.status_code, headers, response.content))
-            response["X-Cache"] = "miss"
+        if request.method == "GET":
+            setattr(response, RESPONSE_ATTR, True)
         return response
 
     wrapper.public_cache = True
     # Read-only: no transaction per request (ATOMIC_REQUESTS would add three statements).
     return transaction.non_atomic_requests(wrapper)
-
-
-def _cacheable(response) -> bool:
-    # A response that sets a cookie (a CSRF token, a consumed message) belongs to one person.
-    return (
-        response.status_code in (200, 404)
-        and not response.cookies
-        and not getattr(response, "streaming", False)
-    )

@@ -9,7 +9,12 @@ The rules (issue 3 §4, shared/DOMAIN.md):
   (R1: 001 §4(1)ア, 002 §2);
 - only members of the PR division decide the second step (R2: 000 §4(4), 001 §3(2));
 - nobody decides a request they filed, and the PR step is never taken by the person who
-  approved the first step (four eyes);
+  approved the first step (four eyes). The PR division's own request (000 §4(4), 001 §3(2);
+  issue 8 §4) is the one exception: the consent 000 §4(4) asks for is the PR division's own,
+  so its 所属長 — the head over the PR division — gives it in the PR step, even after
+  approving step 1; another member of the division may too. Four eyes hold: the requester
+  never decides. Should nobody be able to decide, the request says so (``deciders``), the
+  system administrator is told, and it may be withdrawn;
 - the system administrator configures (Django admin) and may read, but never decides.
 """
 
@@ -17,8 +22,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models import Q, prefetch_related_objects
+
 from accounts.models import AccountStatus
-from approvals.models import EDITABLE_STATES, Action, RequestState, Step
+from approvals.models import DECIDABLE_STATES, EDITABLE_STATES, Action, RequestState, Step
 from organization.models import User
 
 if TYPE_CHECKING:
@@ -101,9 +108,13 @@ def can_edit_request(user, req: ApprovalRequest) -> bool:
 
 
 def can_withdraw(user, req: ApprovalRequest) -> bool:
-    return req.state in (*EDITABLE_STATES, RequestState.AWAITING_HEAD) and (
-        req.requester_id == user.pk or can_file_for(user, req.department)
-    )
+    if not (req.requester_id == user.pk or can_file_for(user, req.department)):
+        return False
+    if req.state in (*EDITABLE_STATES, RequestState.AWAITING_HEAD):
+        return True
+    # Nobody may take the PR step (e.g. the PR division's own request, and the division has
+    # no third member): the request can at least be taken back, so the account is not locked.
+    return req.state == RequestState.AWAITING_PR and not deciders(req)
 
 
 def decision_step(user, req: ApprovalRequest) -> str | None:
@@ -113,7 +124,9 @@ def decision_step(user, req: ApprovalRequest) -> str | None:
     if req.state == RequestState.AWAITING_HEAD:
         if is_head(user) and in_scope(user, req.department):
             return Step.HEAD
-    elif req.state == RequestState.AWAITING_PR and is_pr_member(user):
+    elif req.state == RequestState.AWAITING_PR:
+        if _speaks_for_own_pr_division(user, req):
+            return Step.PR
         head_approver = next(
             (
                 d.actor_id
@@ -122,9 +135,37 @@ def decision_step(user, req: ApprovalRequest) -> str | None:
             ),
             None,
         )
-        if head_approver != user.pk:
+        if is_pr_member(user) and head_approver != user.pk:
             return Step.PR
     return None
+
+
+def _speaks_for_own_pr_division(user, req: ApprovalRequest) -> bool:
+    """The head over the PR division, on a request of the PR division itself."""
+    return req.department.is_pr_division and is_head(user) and in_scope(user, req.department)
+
+
+def decider_candidates():
+    """Everyone who could ever decide a step: active heads and PR division members."""
+    return (
+        User.objects.filter(is_active=True, is_superuser=False)
+        .filter(Q(role=User.Role.HEAD) | Q(department__is_pr_division=True))
+        .exclude(role=User.Role.SYSADMIN)
+        .select_related("department__parent__parent")
+        .order_by("department__sort_order", "pk")
+    )
+
+
+def deciders(req: ApprovalRequest, candidates=None) -> list:
+    """Who may decide ``req`` now — by the same predicate as the buttons (``decision_step``).
+    Pass ``candidates`` (a list) when asking for many requests at once."""
+    if req.state not in (RequestState.AWAITING_HEAD, RequestState.AWAITING_PR):
+        return []
+    if candidates is None:
+        candidates = decider_candidates()
+    if "decisions" not in getattr(req, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([req], "decisions")  # read once, not once per candidate
+    return [u for u in candidates if decision_step(u, req) is not None]
 
 
 def head_step_taken_by_another(user, req: ApprovalRequest) -> bool:
@@ -154,3 +195,13 @@ def can_manage_impersonations(user) -> bool:
     """The PR division keeps the list of known fakes and handles citizens' reports
     (001 §8(1), 002 §5(1))."""
     return is_pr_member(user)
+
+
+def can_resolve_conflict(user, req: ApprovalRequest) -> bool:
+    """R17: while a request is being decided, the PR division — not the requester — may settle
+    a clash between its handle and the known-impersonation list (issue 8 §2)."""
+    return (
+        can_manage_impersonations(user)
+        and req.requester_id != user.pk
+        and req.state in DECIDABLE_STATES
+    )

@@ -3,10 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import identity
 from accounts.models import Service
+from core.forms import CleanInputMixin
 from impersonation.models import KnownImpersonation
 
 
-class ReportForm(forms.Form):
+class ReportForm(CleanInputMixin, forms.Form):
     """A citizen's report. Only ``reported_text`` is required; nothing else is asked for."""
 
     reported_text = forms.CharField(
@@ -30,7 +31,13 @@ class ReportForm(forms.Form):
     website = forms.CharField(required=False, label=_("この欄は空のままにしてください"))
 
 
-class KnownImpersonationForm(forms.ModelForm):
+class DismissForm(CleanInputMixin, forms.Form):
+    """「対応不要」 with an internal note."""
+
+    note = forms.CharField(label=_("メモ（任意）"), required=False)
+
+
+class KnownImpersonationForm(CleanInputMixin, forms.ModelForm):
     """The PR division records a confirmed fake account (R17)."""
 
     url = forms.CharField(label=_("なりすましアカウントのURLまたは@ID"), max_length=2048)

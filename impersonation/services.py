@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from datetime import timedelta
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import identity
 from accounts.models import Service
-from core import permissions
+from core import permissions, ratelimit
 from core.errors import DomainError, NotAllowed
 from impersonation.models import ImpersonationReport, KnownImpersonation, ReportStatus
 
@@ -26,22 +23,17 @@ class TooManyReports(DomainError):
     )
 
 
-def _rate_key(address: str) -> str:
-    # Only a keyed hash of the address, for one hour, in the cache: never stored with a report.
-    digest = hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256)
-    return f"report-rate:{digest.hexdigest()[:32]}"
-
-
 def check_rate(address: str) -> None:
-    key = _rate_key(address)
-    cache.add(key, 0, 3600)
+    """Count one report from ``address``, or refuse it: at most REPORTS_PER_HOUR an hour.
+    Kept in the database (core/ratelimit.py), so every worker sees the same count and no cache
+    eviction or Redis outage resets or breaks it; only a keyed hash of the address is kept,
+    for one hour, never with the report."""
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        count = 1
-    if count > REPORTS_PER_HOUR:
-        raise TooManyReports
+        ratelimit.hit(
+            scope="report", who=address, limit=REPORTS_PER_HOUR, window=timedelta(hours=1)
+        )
+    except ratelimit.RateLimited as exc:
+        raise TooManyReports from exc
 
 
 def report_create(

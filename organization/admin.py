@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import SafeAutocompleteMixin
 from organization.models import Department, User
 
 
@@ -14,7 +15,7 @@ class ChildInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ("full_name", "kind", "code", "is_pr_division", "sort_order")
     list_filter = ("kind", "is_pr_division")
     search_fields = ("name", "code", "parent__name")
@@ -28,7 +29,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SafeAutocompleteMixin, DjangoUserAdmin):
     list_display = ("username", "last_name", "first_name", "role", "department", "is_active")
     list_filter = ("role", "is_active", "department__kind", "department")
     search_fields = ("username", "last_name", "first_name", "email", "department__name")

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from policies.models import OperationPolicy, OperationRules, PolicyStatus, PolicyTemplate
+from core.admin import HistoryReadOnlyMixin, ViewOnlyAdminMixin
+from policies.models import OperationPolicy, OperationRules, PolicyTemplate
 
 
 @admin.register(PolicyTemplate)
-class PolicyTemplateAdmin(SimpleHistoryAdmin):
+class PolicyTemplateAdmin(HistoryReadOnlyMixin, SimpleHistoryAdmin):
     fields = PolicyTemplate.TEMPLATE_FIELDS
 
     def has_add_permission(self, request) -> bool:
@@ -16,7 +17,10 @@ class PolicyTemplateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OperationPolicy)
-class OperationPolicyAdmin(SimpleHistoryAdmin):
+class OperationPolicyAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+    """View-only (ADR 0010): a version is written by an approved request (R1, R2) and a
+    published one is frozen (R3, ADR 0004)."""
+
     list_display = ("account", "version", "status", "published_at", "created_by")
     list_filter = ("status", "account__service")
     search_fields = ("account__display_name", "account__identifier", "purpose", "content")
@@ -32,31 +36,12 @@ class OperationPolicyAdmin(SimpleHistoryAdmin):
         ),
         (None, {"fields": ("created_at", "created_by")}),
     )
-    readonly_fields = (
-        "status",
-        "published_at",
-        "service_name",
-        "account_name",
-        "account_url",
-        "department_name",
-        "created_at",
-        "created_by",
-    )
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # A published version is frozen (R3); the admin shows it read-only.
-        if obj is not None and obj.status == PolicyStatus.PUBLISHED:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is None or obj.status == PolicyStatus.PUBLISHED:
-            return False
-        return super().has_delete_permission(request, obj)
 
 
 @admin.register(OperationRules)
-class OperationRulesAdmin(SimpleHistoryAdmin):
+class OperationRulesAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+    """View-only (ADR 0010): the internal rules (R4) change with the account's requests."""
+
     list_display = ("account", "devices_checked_by_ict", "updated_at")
     list_filter = ("devices_checked_by_ict",)
     search_fields = ("account__display_name", "account__identifier")

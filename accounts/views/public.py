@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 from accounts import selectors
-from accounts.verification import verify
+from accounts.verification import POST, POST_MESSAGE, verify
 from core.cache import cached_public
+from core.municipality import get_municipality
 from impersonation.models import KnownImpersonation
 from policies.selectors import published_versions
 
@@ -127,10 +128,16 @@ def account_qr(request, pk: int):
 def verify_page(request):
     """「このアカウントは本物？」: paste a URL or @ID."""
     query = request.GET.get("q", "")
+    result = verify(query) if query.strip() else None
+    post_message = ""
+    if result is not None and result.verdict == POST:
+        post_message = POST_MESSAGE.format(
+            handle=result.key.display_handle, name=get_municipality().name
+        )
     return render(
         request,
         "public/verify.html",
-        {"q": query, "result": verify(query) if query.strip() else None},
+        {"q": query, "result": result, "post_message": post_message},
     )
 
 

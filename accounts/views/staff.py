@@ -38,7 +38,11 @@ def account_detail(request, pk: int):
             "rules": OperationRules.objects.filter(account=account).first(),
             "policy": current_policy(account=account),
             "versions": published_versions(account=account),
-            "requests": account.requests.select_related("requester").order_by("-created_at"),
+            "requests": selectors.with_next_actor(
+                account.requests.select_related("requester", "department__parent__parent")
+                .prefetch_related("decisions")
+                .order_by("-created_at")
+            ),
             "open_request": open_request,
             "can_request": open_request is None
             and permissions.can_request_change(request.user, account),

@@ -36,6 +36,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "csp",
 ]
 LOCAL_APPS = [
     "core",
@@ -50,6 +51,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response, cached public pages included (below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -60,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on staff pages and on anything a signed-in user is answered.
+    "core.middleware.StaffNoStoreMiddleware",
     # Everything needs a login unless the view says otherwise (@login_not_required):
     # public pages opt out explicitly, so a new staff page is never public by accident.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -91,10 +96,35 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------
 # SQLite file by default so nothing needs a server; PostgreSQL with
 # DATABASE_URL=postgres://user@host:5432/name (psycopg 3).
+
+
+def configure_database(db: dict) -> dict:
+    """What every environment's database needs (production calls this too)."""
+    db["ATOMIC_REQUESTS"] = True
+    # A connection kept between requests (CONN_MAX_AGE > 0, as in production) is checked
+    # before it is reused: after a database restart or a killed backend the next request
+    # reconnects instead of failing with a 500.
+    db["CONN_HEALTH_CHECKS"] = True
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # The embedded default must bear a few writers at once (citizens' reports, two
+        # approvers): WAL lets readers go on while one writes; IMMEDIATE takes the write lock
+        # when a transaction starts, so a writer waits for the busy timeout in a queue instead
+        # of failing at once with "database is locked" when a read turns into a write.
+        db.setdefault("OPTIONS", {}).update(
+            {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            }
+        )
+    return db
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": configure_database(
+        env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    ),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Users and login ----------------------------------------------------------------------
@@ -105,12 +135,41 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:dashboard"
 LOGOUT_REDIRECT_URL = "staff:login"
-# Lock an account name out after repeated failures (issue 3 §4, django-axes).
+# Lock out a (user name, address) pair after repeated failures (issue 3 §4, django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Per (name, address), not per name alone: a per-name lockout would let anyone lock a
+# colleague out by typing their name five times, and a per-address one would lock out a whole
+# city hall behind one NAT (ADR 0012). The address is the one the report limit uses.
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+# How many reverse proxies in front of the app append to X-Forwarded-For (core/client_address.py).
+# 0: the peer's address is the client's, and X-Forwarded-For is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Staff sessions end within a working day, and when the browser closes (a shared PC).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# --- Content-Security-Policy (django-csp) -------------------------------------------------
+# No inline script or style anywhere: every script and stylesheet is a static file of this
+# site. data: images are Bootstrap's SVG icons inside its CSS. Swagger UI (/api/docs/) gets
+# the one relaxation it needs, on that view alone (api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Users --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "organization.User"
@@ -177,8 +236,10 @@ CORS_ALLOW_CREDENTIALS = False
 
 # --- Cache ---------------------------------------------------------------------------------
 # Public pages are cached per "public generation" (core/cache.py, ADR 0006/0008); any backend
-# is correct. A shared one (Redis) also keeps the generation, so a cached page costs no query.
-# Production: CACHE_URL=redis://127.0.0.1:6379/1 shares the cache between workers.
+# is correct: the generation lives in the database only, so no cache failure can leave a
+# stale "official" behind. Production: CACHE_URL=redis://127.0.0.1:6379/1 shares the cache
+# between workers; core.redis_cache waits 0.25 s at most for Redis and then leaves it alone
+# for 5 s (?socket_timeout=…&socket_connect_timeout=…&circuit_breaker_seconds=… to change).
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://sns-registry")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "core.redis_cache.RedisCache"  # one client per pool
@@ -202,3 +263,28 @@ MUNICIPALITY = {
 }
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a pasted "x.com/…" means https
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is read-only in the admin too
+
+# --- Logging ------------------------------------------------------------------------------
+# Everything to stderr (the service manager or container keeps it): every 500 with its
+# traceback (django.request), and this application's own loggers from INFO.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        # Replaces Django's default handlers (console only with DEBUG, mail to ADMINS).
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        **{app: {"level": LOG_LEVEL} for app in LOCAL_APPS},
+    },
+}

@@ -3,12 +3,9 @@
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 
+from core.client_address import client_address
 from impersonation import services
 from impersonation.forms import ReportForm
-
-
-def _address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 @login_not_required
@@ -20,7 +17,7 @@ def report(request):
                 # A bot filled the hidden field: thank it and keep nothing.
                 return redirect("public:report_thanks")
             try:
-                services.check_rate(_address(request))
+                services.check_rate(client_address(request))
             except services.TooManyReports as exc:
                 form.add_error(None, exc.message)
                 return render(request, "public/report.html", {"form": form}, status=429)

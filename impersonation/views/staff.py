@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from core import permissions
 from core.errors import DomainError, parse_id
 from impersonation import services
-from impersonation.forms import KnownImpersonationForm
+from impersonation.forms import DismissForm, KnownImpersonationForm
 from impersonation.models import ImpersonationReport, KnownImpersonation, ReportStatus
 
 
@@ -70,12 +70,16 @@ def record(request):
 def dismiss(request, pk: int):
     _require_pr(request.user)
     report = get_object_or_404(ImpersonationReport, pk=pk)
+    form = DismissForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["note"]))
+        return redirect("staff_impersonation:queue")
     try:
         services.report_close(
             report=report,
             actor=request.user,
             status=ReportStatus.DISMISSED,
-            note=request.POST.get("note", ""),
+            note=form.cleaned_data["note"],
         )
     except DomainError as exc:
         messages.error(request, exc.message)

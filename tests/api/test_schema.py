@@ -67,6 +67,18 @@ def test_schema_documents_the_filters_and_the_verify_query(client):
     assert verify["q"]["required"] is True
 
 
+def test_schema_documents_every_verdict_and_the_per_service_answers(client):
+    """Issue 8 §1 and issue 13: "post", "unreadable" and the per-service list are documented."""
+    components = load_schema(client, data={"format": "json"})["components"]["schemas"]
+    verdict = components["Verdict"]["properties"]
+    ref = verdict["verdict"].get("$ref") or verdict["verdict"]["allOf"][0]["$ref"]
+    enum = components[ref.rsplit("/", 1)[-1]]["enum"]
+    assert set(enum) == {"official", "post", "closed", "impersonation", "unknown", "unreadable"}
+    assert {"services", "suggestions", "matches", "account"} <= set(verdict)
+    service_match = components["ServiceMatch"]["properties"]
+    assert {"service", "service_name", "identifier", "verdict", "account"} <= set(service_match)
+
+
 def test_schema_shows_no_internal_fields(client):
     text = json.dumps(load_schema(client, data={"format": "json"}), ensure_ascii=False)
     for word in ("registration_email", "officer", "credential", "search_text", "posting_staff"):
@@ -98,8 +110,13 @@ def test_swagger_ui_uses_our_own_static_files(client):
         assert static.status_code == 200, asset
         body = b"".join(static.streaming_content) if static.streaming else static.content
         assert len(body) > 100, asset
-    # The UI reads our schema.
-    assert SCHEMA in html
+    # The UI reads our schema: its start-up script is a URL of its own, not inline, so the
+    # page works under script-src 'self' (CSP, issue 8 §6).
+    start = re.findall(r"""<script src=["']([^"']*\?script[^"']*)["']""", html)
+    assert len(start) == 1, html
+    script = client.get(start[0])
+    assert script.status_code == 200
+    assert SCHEMA in script.content.decode()
 
 
 # --- The API against its own documentation (schemathesis) -------------------------------
@@ -208,9 +225,12 @@ def test_every_kind_of_real_answer_matches_the_schema(
         "https://x.com/sample_bousai": "official",
         "https://www.instagram.com/sample_city_kanko/": "closed",
         "https://x.com/sample_b0usai": "impersonation",
+        "https://x.com/sample_bousai/status/1790000000000000000": "post",
         "@nobody_here": "unknown",
-        "https://bit.ly/abc": "unknown",
-        "": "unknown",
+        "https://bit.ly/abc": "unreadable",
+        "https://youtu.be/dQw4w9WgXcQ": "unreadable",
+        "サンプル市防災": "unreadable",  # with the accounts it names in "suggestions"
+        "": "unreadable",
     }
     cases += [("/api/v1/verify/", {}, {"q": q}) for q in verdicts]
     for path, path_parameters, query in cases:

@@ -228,8 +228,9 @@ def test_only_one_open_request_per_account(users, tourism_account):
         )
 
 
-def test_pr_step_is_never_taken_by_the_head_who_approved(users, demo):
-    """Four eyes: a PR-division head approving the first step cannot also approve the second."""
+def test_pr_divisions_own_request_its_head_gives_the_pr_consent_too(users, demo):
+    """Issue 8 §4: the consent of 000 §4(4) is the PR division's own. Its head, having approved
+    step 1, gives it in the PR step; the requester never decides (four eyes)."""
     pr_division = users["pr"].department
     users["pr"].role = "head"
     users["pr"].save()
@@ -245,7 +246,15 @@ def test_pr_step_is_never_taken_by_the_head_who_approved(users, demo):
     services.request_submit(req=req, actor=operator, data=data)
     services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
     with pytest.raises(NotAllowed):
-        services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
+        services.request_decide(req=req, actor=operator, action=Action.APPROVE)
+    services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
+    req.refresh_from_db()
+    assert req.state == RequestState.APPROVED
+    assert list(req.decisions.values_list("step", "actor__username")) == [
+        ("requester", "operator"),
+        ("head", "pr"),
+        ("pr", "pr"),
+    ]
 
 
 def test_final_approval_rechecks_the_key(users, tourism_account):

@@ -228,6 +228,23 @@ EXPECTED: dict[str, dict] = {
             "sysadmin": (to("staff:request_detail", "same"), UNCHANGED),
         },
     },
+    # R17 (issue 8 §2): only the PR division settles a clash with the impersonation list, and
+    # only for a handle the request proposes (this request proposes none that is listed).
+    "staff:request_resolve_conflict": {
+        "obj": "request",
+        "get": POST_ONLY_GET,
+        "post": {
+            "anonymous": (LOGIN, UNCHANGED),
+            "operator_other": (403, UNCHANGED),
+            "operator": (to("staff:request_detail", "same"), UNCHANGED),
+            "manager": (to("staff:request_detail", "same"), UNCHANGED),
+            "head_other": (403, UNCHANGED),
+            "head": (to("staff:request_detail", "same"), UNCHANGED),
+            "pr": (to("staff:request_detail", "same"), UNCHANGED),
+            "sysadmin": (to("staff:request_detail", "same"), UNCHANGED),
+        },
+        "data": {"impersonation": "1", "comment": "持ち主を確認しました。"},
+    },
     # --- staff: accounts ---------------------------------------------------------------------
     "staff_accounts:list": {"obj": None, "get": STAFF_PAGE},
     "staff_accounts:detail": {

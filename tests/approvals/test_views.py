@@ -98,7 +98,7 @@ def test_head_sees_buttons_and_the_timeline(client, users):
     assert "承認する" in page
     assert "差し戻す" in page
     assert "却下する" in page
-    assert "佐藤 花子 が提出" in page
+    assert "佐藤 花子（主事） が提出" in page
 
 
 def test_operator_sees_no_decision_buttons(client, users):

@@ -1,4 +1,6 @@
-"""The Django admin is usable by the system administrator for every model (issue 2 §5)."""
+"""The Django admin is usable by the system administrator for every model (issue 2 §5), and
+is view-only for the records the workflow governs or keeps as evidence (issue 8 §2, ADR 0010).
+"""
 
 import pytest
 from django.contrib import admin
@@ -6,7 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import OfficialAccount
-from organization.models import User
+from accounts.verification import verify
+from organization.models import Department, User
 from policies.models import OperationPolicy, PolicyStatus
 
 pytestmark = pytest.mark.django_db
@@ -114,43 +117,184 @@ def test_anonymous_is_sent_to_the_login_page(client):
     assert response.status_code == 302
 
 
-def _account_form(**overrides):
-    from accounts.models import Service
-    from organization.models import Department
+# --- Issue 8 §2: nothing public changes without both approvals (R1, R2) ------------------------
 
-    data = {
-        "service": Service.objects.get(slug="x").pk,
-        "url": "https://mobile.twitter.com/Sample_New/status/1?s=20",
-        "display_name": "サンプル市新規",
-        "department": Department.objects.get(code="411").pk,
-        "purpose": "新しいお知らせ",
-        "registration_email": "sns-411@city.example.lg.jp",
-        "badge_status": "not_applied",
-        "info_class": "1",
-        **{
-            f"{prefix}-{k}": v
-            for prefix in ("officers", "operation_rules", "policies")
-            for k, v in {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0"}.items()
-        },
-    }
-    data.update(overrides)
-    return data
-
-
-def test_admin_add_derives_the_canonical_key_from_a_pasted_url(sysadmin_client):
-    response = sysadmin_client.post(reverse("admin:accounts_officialaccount_add"), _account_form())
-    assert response.status_code == 302, response.content.decode()[:2000]
-    account = OfficialAccount.objects.get(display_name="サンプル市新規")
-    assert account.identifier == "sample_new"
-    assert account.url == "https://x.com/sample_new"
+# Changed only through an approved request (R1, R2), or kept as evidence and retired with a
+# state (R17, the login audit): view-only for everyone, the superuser included.
+VIEW_ONLY = {
+    "accounts.OfficialAccount",
+    "policies.OperationPolicy",
+    "policies.OperationRules",
+    "approvals.ApprovalRequest",
+    "approvals.Decision",
+    "impersonation.KnownImpersonation",
+    "impersonation.ImpersonationReport",
+    "axes.AccessAttempt",
+    "axes.AccessLog",
+    "axes.AccessFailureLog",
+}
+# Configuration: stays editable.
+EDITABLE = {
+    "organization.Department",
+    "organization.User",
+    "accounts.Service",
+    "policies.PolicyTemplate",
+}
 
 
-def test_admin_add_refuses_a_shortener_and_keeps_what_was_typed(sysadmin_client):
-    response = sysadmin_client.post(
-        reverse("admin:accounts_officialaccount_add"), _account_form(url="https://bit.ly/xyz")
+@pytest.fixture
+def evidence(demo):
+    """One row of every view-only kind, so each change and delete URL can be tried."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from impersonation.models import ImpersonationReport, KnownImpersonation
+    from tests.workflow import change_account
+
+    pr = User.objects.get(username="pr")
+    account = OfficialAccount.objects.get(identifier="sample_bousai")
+    change_account(account, {u.username: u for u in User.objects.all()})  # a request, decisions
+    KnownImpersonation.objects.create(
+        service=account.service,
+        identifier="sample_bousai_jp",
+        url="https://x.com/sample_bousai_jp",
+        warning="給付金の申請をDMで受け付けると書いています。",
+        imitates=account,
+        created_by=pr,
     )
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert "R11" in page
-    assert "サンプル市新規" in page
-    assert not OfficialAccount.objects.filter(display_name="サンプル市新規").exists()
+    ImpersonationReport.objects.create(reported_text="https://x.com/sample_bousai_jp")
+    who = {"username": "operator", "ip_address": "192.0.2.1", "user_agent": "test"}
+    AccessAttempt.objects.create(**who, failures_since_start=5)
+    AccessLog.objects.create(**who)
+    AccessFailureLog.objects.create(**who)
+
+
+def _model(label):
+    return next(m for m in admin.site._registry if m._meta.label == label)
+
+
+def _urls(model, pk):
+    opts = model._meta
+    name = f"admin:{opts.app_label}_{opts.model_name}"
+    return {
+        "changelist": reverse(f"{name}_changelist"),
+        "add": reverse(f"{name}_add"),
+        "change": reverse(f"{name}_change", args=[pk]),
+        "delete": reverse(f"{name}_delete", args=[pk]),
+    }
+
+
+def test_every_registered_model_is_classified():
+    """A new admin registration must be decided: view-only record or editable configuration."""
+    registered = {m._meta.label for m in admin.site._registry}
+    assert registered - {"auth.Group"} == VIEW_ONLY | EDITABLE
+
+
+@pytest.mark.parametrize("label", sorted(VIEW_ONLY))
+def test_workflow_and_evidence_records_are_view_only(sysadmin_client, evidence, label):
+    model = _model(label)
+    obj = model.objects.first()
+    urls = _urls(model, obj.pk)
+    changelist = sysadmin_client.get(urls["changelist"])
+    assert changelist.status_code == 200
+    assert "delete_selected" not in changelist.content.decode()  # no bulk deletion either
+    page = sysadmin_client.get(urls["change"])
+    assert page.status_code == 200  # the sysadmin may read
+    assert 'name="_save"' not in page.content.decode()
+    assert sysadmin_client.post(urls["change"], {}).status_code == 403
+    assert sysadmin_client.get(urls["add"]).status_code == 403
+    assert sysadmin_client.get(urls["delete"]).status_code == 403
+    assert sysadmin_client.post(urls["delete"], {"post": "yes"}).status_code == 403
+    bulk = sysadmin_client.post(
+        urls["changelist"],
+        {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+    )
+    assert bulk.status_code in (200, 302)
+    assert model.objects.filter(pk=obj.pk).exists()
+
+
+def test_admin_cannot_make_another_handle_official(sysadmin_client):
+    """The reproduction: POST a new URL and name to a listed account's change page."""
+    account = OfficialAccount.objects.get(identifier="sample_bousai")
+    before = (account.url, account.display_name, account.identifier)
+    url = reverse("admin:accounts_officialaccount_change", args=[account.pk])
+    response = sysadmin_client.post(
+        url,
+        {
+            "service": account.service_id,
+            "url": "https://x.com/attacker_handle",
+            "display_name": "乗っ取り",
+            "department": account.department_id,
+            "purpose": account.purpose,
+            "registration_email": account.registration_email,
+            "badge_status": account.badge_status,
+            "info_class": account.info_class,
+        },
+    )
+    assert response.status_code == 403
+    account.refresh_from_db()
+    assert (account.url, account.display_name, account.identifier) == before
+    assert verify("https://x.com/attacker_handle").verdict != "official"
+    assert verify("https://x.com/sample_bousai").verdict == "official"
+
+
+def test_admin_history_cannot_revert_an_account(sysadmin_client):
+    account = OfficialAccount.objects.get(identifier="sample_bousai")
+    record = account.history.earliest()
+    url = reverse(
+        "admin:accounts_officialaccount_simple_history", args=[account.pk, record.history_id]
+    )
+    response = sysadmin_client.post(url, {"display_name": "乗っ取り"})
+    assert response.status_code == 403
+    account.refresh_from_db()
+    assert account.display_name != "乗っ取り"
+
+
+def test_configuration_stays_editable(sysadmin_client):
+    department = Department.objects.get(code="611")
+    url = reverse("admin:organization_department_change", args=[department.pk])
+    page = sysadmin_client.get(url).content.decode()
+    assert 'name="_save"' in page
+    response = sysadmin_client.post(
+        url,
+        {
+            "name": "生涯学習推進課",
+            "kind": department.kind,
+            "code": department.code,
+            "parent": department.parent_id,
+            "sort_order": department.sort_order,
+            "children-TOTAL_FORMS": "0",
+            "children-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    department.refresh_from_db()
+    assert department.name == "生涯学習推進課"
+    for label in ("organization.User", "accounts.Service", "policies.PolicyTemplate"):
+        model = _model(label)
+        page = sysadmin_client.get(_urls(model, model.objects.first().pk)["change"])
+        assert 'name="_save"' in page.content.decode(), label
+
+
+def test_a_service_cannot_be_renamed_into_another_services_name(sysadmin_client, client):
+    """The verifier says "Xではサンプル市の公式アカウントです": renaming the service "X" to
+    "Instagram" in the admin would make it vouch for an Instagram handle (review, issue 8 §2)."""
+    from accounts.models import Service
+
+    x = Service.objects.get(slug="x")
+    url = reverse("admin:accounts_service_change", args=[x.pk])
+    response = sysadmin_client.post(
+        url,
+        {
+            "name": "Instagram",
+            "slug": "instagram",
+            "offers_verified_badge": "on",
+            "is_active": "on",
+            "sort_order": 5,
+        },
+    )
+    assert response.status_code == 302
+    x.refresh_from_db()
+    assert (x.name, x.slug, x.sort_order) == ("X（旧Twitter）", "x", 5)  # order stays settable
+    answer = client.get("/api/v1/verify/", {"q": "@sample_city_pr"}).json()
+    names = {m["service_name"] for m in answer["services"] if m["verdict"] == "official"}
+    assert names == {"X（旧Twitter）"}

@@ -190,6 +190,9 @@ PAGES = {
     "verify-unknown": ("/verify/?q=@nobody_here", None),
     "verify-closed": ("/verify/?q=https://www.tiktok.com/@sample_city_kanko", None),
     "verify-impersonation": (f"/verify/?q=@{IMPERSONATOR}", None),
+    "verify-post": ("/verify/?q=https://x.com/sample_bousai/status/1790000000000000000", None),
+    "verify-unreadable": ("/verify/?q=https://youtu.be/dQw4w9WgXcQ", None),
+    "verify-name": ("/verify/?q=サンプル市防災", None),
     "impersonations": ("/impersonations/", None),
     "report": ("/report/", None),
     "report-errors": ("/report/", _submit_empty_report),
@@ -212,6 +215,9 @@ HEADINGS = {
     "verify-unknown": "登録されていません",
     "verify-closed": "以前の公式アカウントです",
     "verify-impersonation": "なりすましアカウントです",
+    "verify-post": "投稿のリンクです。投稿者を確かめてください",
+    "verify-unreadable": "このURLからはアカウントを特定できません",
+    "verify-name": "名前だけでは本物か確かめられません",
     "impersonations": "なりすましアカウントにご注意ください",
     "report": "不審なアカウントを見つけたら",
     "report-errors": "不審なアカウントを見つけたら",
@@ -279,8 +285,8 @@ def describe(violations: list[dict]) -> str:
 @pytest.mark.parametrize(("name", "viewport"), _cases())
 def test_public_page_has_no_wcag21_aa_violations(browser, site, name, viewport):
     path, prepare = PAGES[name]
-    # The pages have no CSP today; bypassing it keeps the injected axe script working if
-    # they get one.
+    # The pages' Content-Security-Policy would refuse the injected axe script (test_csp.py
+    # checks the pages under the policy).
     context = _context(browser, site, viewport, bypass_csp=True)
     try:
         page = context.new_page()
