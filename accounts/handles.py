@@ -4,7 +4,6 @@ bare "@ID" can mean (ADR 0003, 0009). Pure Python, used by ``accounts.identity``
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from accounts.keys import IdentityError
 
@@ -30,7 +29,7 @@ RESERVED = {
     "x": _words("home i intent search hashtag explore settings share messages notifications "
                 "compose login logout signup tos privacy account oauth download statuses"),
     "instagram": _words("p reel reels tv stories explore accounts direct about legal developer "
-                        "_u web"),
+                        "_u web share s invites _n"),
     "threads": _words("t intent search login"),
     "facebook": _words("groups events watch share photo photo.php photos story.php permalink.php "
                        "login login.php sharer sharer.php home.php marketplace gaming help "
@@ -73,7 +72,9 @@ def handle(service: str, value: str) -> str:
 
 def yt_name(name: str, is_handle: bool = False) -> str:
     """A YouTube handle (3–30 letters of any script, digits, _ - .) or legacy custom name."""
-    name = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).lower())
+    # Lower case only: typed text was NFKC'd before it was read, and a percent-encoded "ｓ"
+    # in a URL is not "s" to YouTube's server (ADR 0009).
+    name = name.lower()
     if not re.fullmatch(r"[\w.\-]{3,30}" if is_handle else r"[\w.\-]{1,100}", name):
         raise IdentityError("bad_handle", service="youtube")
     return name

@@ -21,7 +21,7 @@ SERVICE_HOSTS: dict[str, tuple[str, ...]] = {
     "x": _hosts("www. mobile. m.", "x.com", "twitter.com"),
     "facebook": _hosts("www. m. mbasic. web. touch. business.", "facebook.com", "fb.com"),
     "instagram": _hosts("www. m.", "instagram.com"),
-    "youtube": _hosts("www. m.", "youtube.com"),
+    "youtube": _hosts("www. m. music.", "youtube.com"),
     "line": ("line.me", "www.line.me", "page.line.me", "liff.line.me"),
     "tiktok": _hosts("www. m.", "tiktok.com"),
     "threads": _hosts("www.", "threads.net", "threads.com"),
@@ -66,8 +66,14 @@ def service_of_host(host: str) -> str | None:
     return HOST_TO_SERVICE.get(host)
 
 
+# The services' own hosts whose links never name an account page (Messenger chats).
+OWN_OTHER_HOSTS = {"m.me": "facebook", "www.m.me": "facebook"}
+
+
 def own_site_of(host: str) -> str | None:
-    """The service whose own site ``host`` is a subdomain of ("help.x.com", "music.youtube.com")."""
+    """The service whose own site ``host`` is ("help.x.com", "m.me")."""
+    if host in OWN_OTHER_HOSTS:
+        return OWN_OTHER_HOSTS[host]
     for service, hosts in SERVICE_HOSTS.items():
         if any(host.endswith("." + h) for h in hosts):
             return service

@@ -94,17 +94,24 @@ def _rewrites_structure(raw: str) -> bool:
     inner = raw.strip().strip("".join(map(chr, _INVISIBLE))).strip()
     return any(
         ord(c) in _INVISIBLE
-        or (ord(c) > 127 and any(s in unicodedata.normalize("NFKC", c) for s in "./\\%"))
+        or (ord(c) > 127 and any(s in unicodedata.normalize("NFKC", c) for s in "./\\%?#"))
         for c in inner
     )
 
 
-def _has_dot_segment(url: str) -> bool:
-    """A "." or ".." path segment (also "%2e%2e") in an absolute URL's text, before parsing."""
-    rest = url.split("://", 1)[-1]
-    path = re.split(r"[?#]", rest, maxsplit=1)[0]
-    segments = re.split(r"[/\\]", path)[1:]  # the first is the host
-    return any(s.lower().replace("%2e", ".") in (".", "..") for s in segments)
+def check_structure(raw: str) -> None:
+    """Refuse text in which normalising could have made a path a browser would not take:
+    "x.com/evil/．．/city", "x.com/city？/../evil", "x.com/city" + U+200B + "x" (ADR 0009).
+    ``read`` calls it; text read in parts (flyer text: "X https://…") calls it first."""
+    inner = raw.strip()
+    if not _rewrites_structure(raw):
+        return
+    folded = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
+    pieces = re.split(r"[/\\?#&=\s]", folded)
+    if any(p.lower().replace("%2e", ".") in (".", "..") for p in pieces):
+        raise IdentityError("bad_url")
+    if _INVISIBLE_RE.search(inner) and re.search(r"[/.]", folded):
+        raise IdentityError("bad_url")  # an invisible character inside a URL is in its path
 
 
 def _as_url(text: str, service: str | None) -> str | None:
@@ -163,6 +170,9 @@ def _parse_url(url: str) -> _URL:
     # Each segment decoded on its own and not normalised again: "%2F" inside a segment is not
     # a "/" to the server, and "%EF%BD%93" is not "s" to it (the text was NFKC'd before parsing).
     segments = [unquote(s, errors="replace") for s in pathname.split("/") if s]
+    if any("/" in s or "\\" in s or re.match(r"\.\.?;", s) for s in segments):
+        # "status%2F1" may be routed as "status/1"; "..;" is ".." to some servers (Tomcat).
+        raise IdentityError("bad_url")
     return _URL(
         host=host,
         segments=segments,
@@ -196,7 +206,7 @@ def _x(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
     if (low[0], low[1], low[2]) == ("i", "flow", "login") or low[0] == "login":
         return _redirect("x", url, _param(url, "redirect_after_login"))
     # X shows x.com/<anyone>/status/<id> as the post of its real author (issue 13).
-    return handle("x", seg[0]), low[1] in ("status", "statuses") and bool(seg[2])
+    return handle("x", seg[0]), low[1] in ("status", "statuses", "article") and bool(seg[2])
 
 
 def _instagram(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
@@ -226,7 +236,7 @@ def _facebook(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
         return "id:" + m[1], False
     if low[0] == "pg" and seg[1]:
         return handle("facebook", seg[1]), False
-    post = low[1] in ("posts", "videos", "photos", "permalink", "reels") and bool(seg[2])
+    post = low[1] in ("posts", "videos", "photos", "permalink", "reels", "events") and bool(seg[2])
     return handle("facebook", seg[0]), post
 
 
@@ -304,8 +314,10 @@ def _from_url(service: str, url: _URL) -> tuple[str, bool]:
     segs = url.segments
     if service == "x" and not segs and url.fragment.startswith("!/"):  # old "twitter.com/#!/a"
         segs = [s for s in url.fragment[2:].split("/") if s]
-    if not segs:
-        raise IdentityError("not_account")
+        if any(s.lower().replace("%2e", ".") in (".", "..") for s in segs):
+            raise IdentityError("bad_url")  # X would resolve them: never read the first name
+    if not segs and not (service == "line" and url.host == "page.line.me"):
+        raise IdentityError("not_account")  # (page.line.me/?accountId=<id> names it in the query)
     seg = [*segs, "", "", "", ""]
     return _RULES[service](url, seg, [s.lower() for s in seg])
 
@@ -352,11 +364,11 @@ def read(raw: str, service: str | None = None) -> Reading:
             raise IdentityError("bad_url")
         if service == "youtube" and YT_CHANNEL.fullmatch(text):
             return Reading(AccountKey(service, "channel/" + text))
+        if service == "line" and not text.startswith("@"):
+            raise IdentityError("line_at")  # "samplecity" is a personal LINE ID
         return Reading(AccountKey(service, handle(service, text)))
 
-    if _rewrites_structure(raw) and (_has_dot_segment(url) or _INVISIBLE_RE.search(raw.strip())):
-        # "x.com/evil/．．/city": a browser keeps "．．" as a name, so the page is evil's.
-        raise IdentityError("bad_url")
+    check_structure(raw)  # "x.com/evil/．．/city": a browser keeps "．．", the page is evil's
     parsed = _parse_url(url)
     host = parsed.host
     if host == "youtu.be" and service in (None, "youtube"):
@@ -379,6 +391,8 @@ def read(raw: str, service: str | None = None) -> Reading:
 
     if service == "other":
         return Reading(AccountKey("other", _other(host, parsed.segments)))
+    if any(";" in s for s in parsed.segments):  # no service routes ";": never guess past it
+        raise IdentityError("bad_url")
     identifier, post = _from_url(service, parsed)
     return Reading(AccountKey(service, identifier), post)
 
@@ -403,6 +417,8 @@ def bare_keys(raw: str) -> list[AccountKey]:
     low = h.lower()
     keys = []
     for service, pattern in BARE_RE.items():
+        if service == "line" and not text.startswith("@"):
+            continue  # without "@" it is a personal LINE ID (LINE's help)
         reserved = low in RESERVED.get(service, ()) or (service == "facebook" and low.isdigit())
         if re.fullmatch(pattern, low) and not reserved:
             keys.append(AccountKey(service, "@" + low if service in AT_SERVICES else low))

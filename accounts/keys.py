@@ -52,6 +52,11 @@ _MESSAGES = {
         "アドレスをよく確かめてください。"
     ),
     "bad_handle": _("{label}のアカウント名として使えない文字か長さです。入力を確かめてください。"),
+    # LINE's help: an official account's ID always starts with "@"; without it a search finds
+    # personal LINE IDs, which anyone can take.
+    "line_at": _(
+        "LINE公式アカウントのIDは「@」で始まります（例：@samplecity）。「@」から入力してください。"
+    ),
 }
 
 

@@ -62,6 +62,7 @@ def split_service_name(text: str) -> tuple[str | None, str]:
 
 def interpret(text: str) -> Query:
     """The keys ``text`` can mean, or IdentityError (code: why nothing can be read)."""
+    identity.check_structure(text)  # before the service's name is split off the folded text
     named, rest = split_service_name(text)
     if named is None:
         try:

@@ -56,6 +56,9 @@ class ListFilter:
     service: str = ""
     department: int | None = None
     q: str = ""
+    q_cut: bool = False  # the keywords were longer than Q_LENGTH: the page says so
+
+    Q_LENGTH = 100
 
     @classmethod
     def from_query(cls, params) -> ListFilter:
@@ -66,7 +69,8 @@ class ListFilter:
         return cls(
             service=text("service", 20),
             department=parse_id(params.get("department")),
-            q=text("q", 100),
+            q=text("q", cls.Q_LENGTH),
+            q_cut=len(params.get("q", "")) > cls.Q_LENGTH,
         )
 
     def apply(self, qs: QuerySet) -> QuerySet:

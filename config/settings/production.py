@@ -22,10 +22,11 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # HSTS on by default: browsers refuse plain http to this host for a year.
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-# Preloading binds the city's whole registrable domain, for good: the city's decision, not
-# this app's. Off unless asked for, so Django's reminder to preload (W021) is silenced.
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# The "preload" directive only consents to the browsers' preload list; nothing happens until
+# someone submits the city's registrable domain (which must itself send it). The registry
+# runs on a sub-domain (sns.city.example.lg.jp), so sending it binds nothing by itself; a
+# city that does not want even the consent sets SECURE_HSTS_PRELOAD=False.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 # Production runs behind one reverse proxy (it sets X-Forwarded-Proto above), which appends
 # the client's address to X-Forwarded-For (core/client_address.py).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)

@@ -28,7 +28,8 @@ def report(request):
             )
             return redirect("public:report_thanks")
         return render(request, "public/report.html", {"form": form}, status=422)
-    form = ReportForm(initial={"reported_text": request.GET.get("q", "")[:500]})
+    # Not cut: a too-long text is shown whole and refused with a message when sent.
+    form = ReportForm(initial={"reported_text": request.GET.get("q", "")})
     return render(request, "public/report.html", {"form": form})
 
 

@@ -11,11 +11,7 @@ or None when the answer names none (unreadable) or when it does not matter.
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AccountStatus, OfficialAccount
@@ -23,6 +19,7 @@ from accounts.verification import verify
 from impersonation.models import KnownImpersonation
 from organization.models import User
 from tests.factories import OfficialAccountFactory, service
+from tests.seeding import seeded_for_module
 
 OFF, POST, CLOSED, FAKE, UNKNOWN, UNREAD = (
     "official",
@@ -161,6 +158,17 @@ X_NOT_OFFICIAL = [  # (pasted, verdict, key)
     ("https://x.com/sample\u200bbousai", UNREAD, None),
     ("https://x.com/%EF%BD%93ample_bousai", UNKNOWN, None),  # the server sees "%EF%BD%93"
     ("https://x.com/sample_bousai\x00", UNREAD, None),
+    # "？" and "＃" become "?" and "#" only when normalised: a browser keeps them in the path
+    # and then resolves the "/../" after them (second review of issue 8 §1).
+    ("https://x.com/sample_bousai？/../nobody_x", UNREAD, None),
+    ("x.com/sample_bousai＃/../nobody_x", UNREAD, None),
+    ("X https://x.com/sample_bousai？/../nobody_x", UNREAD, None),
+    (f"https://x.com/sample_bousai？/../nobody_x/status/{TW_ID}", UNREAD, None),
+    ("https://twitter.com/#!/sample_bousai/../nobody_x", UNREAD, None),
+    ("https://twitter.com/#!/sample_bousai/%2e%2e/nobody_x", UNREAD, None),
+    # A "/" or ";" inside a segment may be routed as a path step: never read past it.
+    (f"https://x.com/sample_bousai/status%2F{TW_ID}", UNREAD, None),
+    (f"https://x.com/sample_bousai/status;{TW_ID}", UNREAD, None),
     # Never read only the first 2 048 characters: the rest leads elsewhere.
     ("https://x.com/sample_bousai" + "\t" * 2100 + "/../nobody_x", UNREAD, None),
     ("https://x.com/sample_bousai/" + "a/" * 1009 + "../" * 1010 + "nobody_x", UNREAD, None),
@@ -544,6 +552,8 @@ OTHER = [
     ("https://blog.sample-city.example.jp/shogai-fake/2026/11/event.html", UNKNOWN, None),
     ("https://blog.sample-city.example.jp/shogai/%2e%2e/other/2026", UNKNOWN, None),
     ("https://blog.sample-city.example.jp/shogai%2F..%2Fother", UNREAD, None),
+    ("https://blog.sample-city.example.jp/shogai/..;/other", UNREAD, None),  # Tomcat's ".."
+    ("https://blog.sample-city.example.jp/shogai？/../../other", UNREAD, None),
     # Another port is another server than the one the account was registered on.
     ("https://x.com:8443/sample_bousai", UNREAD, None),
     ("https://blog.sample-city.example.jp:8080/shogai", UNREAD, None),
@@ -556,6 +566,23 @@ BARE = [
     ("@samplecitych", OFF, YT),
     ("sample_city", OFF, NT),
     ("samplecity.bsky.social", OFF, BS),  # a Bluesky handle typed without "@"
+    # LINE: an official account's ID starts with "@"; without it, a personal ID (LINE's help).
+    ("samplecity", UNREAD, None),
+    ("LINE ID: samplecity", UNREAD, None),
+    ("ライン samplecity", UNREAD, None),
+    ("samplecity（LINE）", UNREAD, None),
+    ("LINE ID：@samplecity", OFF, LN),
+    ("https://page.line.me/?accountId=samplecity", OFF, LN),
+    # More forms: X Articles are posts; Facebook events too; YouTube Music is YouTube;
+    # Instagram's share links and Messenger chats name no account.
+    (f"https://x.com/sample_bousai/article/{TW_ID}", POST, B),
+    ("https://www.facebook.com/samplecitypr/events/123456789", POST, FB),
+    ("https://music.youtube.com/@samplecitych", OFF, YT),
+    ("https://www.youtube.com/@%EF%BD%93amplecitych", UNKNOWN, None),  # not "s" to YouTube
+    ("https://www.instagram.com/share/BAabc123", UNREAD, None),
+    ("https://www.instagram.com/share/reel/BAabc123", UNREAD, None),
+    ("https://www.instagram.com/s/aGlnaGxpZ2h0?story_media_id=1", UNREAD, None),
+    ("https://m.me/samplecitypr", UNREAD, None),
     ("@nobody_here", UNKNOWN, None),
     ("@sample_b0usai", FAKE, "x:sample_b0usai"),
     ("did:plc:abcdefghijklmnopqrstuvwx", UNKNOWN, "bluesky:did:plc:abcdefghijklmnopqrstuvwx"),
@@ -623,51 +650,41 @@ ROWS = [
 ]
 
 
+def _closed_accounts_and_impersonations() -> None:
+    pr = User.objects.get(username="pr")
+    bousai = OfficialAccount.objects.get(service__slug="x", identifier="sample_bousai")
+    kanko = OfficialAccount.objects.get(service__slug="instagram", identifier="sample_city_kanko")
+    now = timezone.now()
+    for slug, identifier in (("x", "sample_kankyo"), ("tiktok", "@sample_old_tiktok")):
+        OfficialAccountFactory(
+            service=service(slug),
+            identifier=identifier,
+            department=bousai.department,
+            status=AccountStatus.CLOSED,
+            listed_at=now,
+            closed_at=now,
+        )
+    for slug, identifier, imitates in (
+        ("x", "sample_b0usai", bousai),
+        ("instagram", "sample_city_kanko_jp", kanko),
+        ("tiktok", "@sample_city_kanko_", kanko),
+    ):
+        KnownImpersonation.objects.create(
+            service=service(slug),
+            identifier=identifier,
+            url=f"https://example.invalid/{identifier}",
+            warning="当市の公式アカウントではありません。",
+            imitates=imitates,
+            created_by=pr,
+        )
+
+
 @pytest.fixture(scope="module")
 def registry(django_db_setup, django_db_blocker):
     """The demo registry, a closed account and three known impersonations, made once per module
-    inside a transaction that is rolled back at the end."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("seed_demo", stdout=io.StringIO())
-            pr = User.objects.get(username="pr")
-            bousai = OfficialAccount.objects.get(service__slug="x", identifier="sample_bousai")
-            kanko = OfficialAccount.objects.get(
-                service__slug="instagram", identifier="sample_city_kanko"
-            )
-            now = timezone.now()
-            for slug, identifier in (("x", "sample_kankyo"), ("tiktok", "@sample_old_tiktok")):
-                OfficialAccountFactory(
-                    service=service(slug),
-                    identifier=identifier,
-                    department=bousai.department,
-                    status=AccountStatus.CLOSED,
-                    listed_at=now,
-                    closed_at=now,
-                )
-            for slug, identifier, imitates in (
-                ("x", "sample_b0usai", bousai),
-                ("instagram", "sample_city_kanko_jp", kanko),
-                ("tiktok", "@sample_city_kanko_", kanko),
-            ):
-                KnownImpersonation.objects.create(
-                    service=service(slug),
-                    identifier=identifier,
-                    url=f"https://example.invalid/{identifier}",
-                    warning="当市の公式アカウントではありません。",
-                    imitates=imitates,
-                    created_by=pr,
-                )
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    (tests/seeding.py)."""
+    with seeded_for_module(django_db_blocker, _closed_accounts_and_impersonations):
+        yield
 
 
 def answer(query: str) -> tuple[str, str | None]:

@@ -1,13 +1,11 @@
 """Fixtures for the workflow: the demo municipality and filled-in request data."""
 
-import io
-
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 
 from accounts.models import OfficialAccount
 from organization.models import User
+from tests.seeding import seeded_for_module
 
 
 @pytest.fixture
@@ -17,22 +15,9 @@ def demo(db):
 
 @pytest.fixture(scope="module")
 def _seeded_once(django_db_setup, django_db_blocker):
-    """The demo municipality seeded once per module that asks for it (the slow part),
-    inside a transaction rolled back when the module ends; each test then runs in its own
-    savepoint (pytest-django's ``db``) and starts from the freshly seeded data."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("seed_demo", stdout=io.StringIO())
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    """The demo municipality seeded once per module that asks for it (tests/seeding.py)."""
+    with seeded_for_module(django_db_blocker):
+        yield
 
 
 @pytest.fixture

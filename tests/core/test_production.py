@@ -46,6 +46,7 @@ def test_check_deploy_reports_no_warnings(production_env):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNINGS" not in result.stdout + result.stderr
+    assert "(0 silenced)" in result.stdout  # 0 warnings, none of them hidden
 
 
 SCRIPT = """

@@ -181,3 +181,10 @@ def test_query_counts_do_not_grow_with_the_registry(
         response = client.get("/?page=2")
         assert response.status_code == 200
         assert response["X-Cache"] == "miss"
+
+
+def test_a_too_long_keyword_is_said_not_silently_cut(client, demo):
+    """Issue 8 §5: nothing is cut without a word."""
+    page = client.get("/", {"q": "観光" + "あ" * 150}).content.decode()
+    assert "キーワードが長すぎます（100文字まで）" in page
+    assert "キーワードが長すぎます" not in client.get("/", {"q": "観光"}).content.decode()
