@@ -31,3 +31,19 @@ def seeded_for_module(django_db_blocker, add: Callable[[], None] | None = None) 
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+def reset_sequences() -> None:
+    """Move every table's id sequence past its rows (PostgreSQL; SQLite needs nothing).
+
+    ``flush`` restarts the sequences and ``deserialize_db_from_string`` puts rows back with
+    their own ids without moving them (``loaddata`` would): the next insert would reuse an id.
+    """
+    from django.apps import apps
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    models = apps.get_models(include_auto_created=True)
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)

@@ -30,6 +30,7 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import TIMEOUT_MS, _delete_published_policies, shot
+from tests.seeding import reset_sequences
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -121,6 +122,7 @@ def _restore(serialized: str) -> None:
         inhibit_post_migrate=True,
     )
     connection.creation.deserialize_db_from_string(serialized)
+    reset_sequences()  # flush restarted them; the rows put back keep their ids
 
 
 @pytest.fixture(scope="module")
