@@ -10,6 +10,7 @@ from accounts import identity
 from accounts.models import AccountStatus, OfficialAccount, Service
 from approvals.models import ApprovalRequest, RequestKind, RequestState
 from core import permissions
+from core.errors import parse_id
 from core.municipality import get_municipality
 from impersonation.models import KnownImpersonation
 from organization.models import descendant_ids
@@ -131,10 +132,8 @@ def proposed_key(req: ApprovalRequest) -> tuple[Service, str] | None:
         return None
     payload = req.payload or {}
     raw = payload.get("account-url") or ""
-    service_id = payload.get("account-service") or ""
-    service = None
-    if str(service_id).isascii() and str(service_id).isdigit():
-        service = Service.objects.filter(pk=int(service_id)).first()
+    service_id = parse_id(payload.get("account-service"))
+    service = Service.objects.filter(pk=service_id).first() if service_id else None
     if service is None or not raw.strip():
         return None
     try:
