@@ -1,10 +1,14 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Officer, OfficialAccount, Service
 from core.admin import ViewOnlyAdminMixin, ViewOnlyInlineMixin
-from policies.models import OperationPolicy, OperationRules
 
 
 @admin.register(Service)
@@ -28,19 +32,6 @@ class OfficerInline(ViewOnlyInlineMixin, admin.TabularInline):
     fields = ("role", "user", "name", "title", "holds_credentials")
 
 
-class OperationRulesInline(ViewOnlyInlineMixin, admin.StackedInline):
-    model = OperationRules
-
-
-class PolicyVersionInline(ViewOnlyInlineMixin, admin.TabularInline):
-    """Versions are listed here and shown on their own page."""
-
-    model = OperationPolicy
-    fields = ("version", "status", "published_at", "created_by")
-    show_change_link = True
-    ordering = ("-version",)
-
-
 @admin.register(OfficialAccount)
 class OfficialAccountAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     """View-only (ADR 0010): an account changes only through a request that the department
@@ -61,7 +52,8 @@ class OfficialAccountAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     list_select_related = ("service", "department__parent__parent")
     autocomplete_fields = ("department",)
     date_hierarchy = "listed_at"
-    inlines = [OfficerInline, OperationRulesInline, PolicyVersionInline]
+    # policies.admin adds the rules and policy versions (policies sit above accounts).
+    inlines: list[type[InlineModelAdmin[Any, Any]]] = [OfficerInline]
     fieldsets = (
         (
             _("アカウント"),

@@ -1,11 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "公式アカウント"
+    verbose_name = _("公式アカウント")
 
     def ready(self) -> None:
+        from accounts.models import OfficialAccount, Service
+        from core.signals import watch_public
+
+        watch_public(OfficialAccount, Service)
         from accounts import signals
 
         signals.connect()

@@ -44,7 +44,8 @@ class AccountIdentityFormMixin(CleanInputMixin, forms.ModelForm):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         service = cleaned.get("service")
         raw = cleaned.get("url")
         if service and raw:

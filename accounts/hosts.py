@@ -1,50 +1,29 @@
 """Which web hosts belong to which service, which are URL shorteners, which only look alike.
 
-Pure data and two small predicates, used by ``accounts.identity`` (ADR 0003, 0009).
+The services' own hosts come from the catalogue (``accounts.catalogue``); the shorteners and
+the predicates are here, used by ``accounts.identity`` (ADR 0003, 0009).
 """
 
 from __future__ import annotations
 
 import re
 
+from accounts.catalogue import SERVICES
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-def _hosts(prefixes: str, *bases: str) -> tuple[str, ...]:
-    return tuple(p + b for b in bases for p in ("", *prefixes.split()))
-
-
 # The web hosts whose URLs are accounts of each service (exact matches only).
-SERVICE_HOSTS: dict[str, tuple[str, ...]] = {
-    "x": _hosts("www. mobile. m.", "x.com", "twitter.com"),
-    "facebook": _hosts("www. m. mbasic. web. touch. business.", "facebook.com", "fb.com"),
-    "instagram": _hosts("www. m.", "instagram.com"),
-    "youtube": _hosts("www. m. music.", "youtube.com"),
-    "line": ("line.me", "www.line.me", "page.line.me", "liff.line.me"),
-    "tiktok": _hosts("www. m.", "tiktok.com"),
-    "threads": _hosts("www.", "threads.net", "threads.com"),
-    "bluesky": _hosts("www.", "bsky.app"),
-    "note": _hosts("www.", "note.com", "note.mu"),
-}
-# The services' own other domains whose links still name the account: Instagram's old short
-# domain ("instagr.am/name") and its chat links ("ig.me/m/name"). Their paths are read by the
-# service's own rules, which refuse every path that does not name an account.
-ALTERNATIVE_HOSTS = {"instagr.am": "instagram", "www.instagr.am": "instagram", "ig.me": "instagram"}
+SERVICE_HOSTS: dict[str, tuple[str, ...]] = {s.slug: s.hosts for s in SERVICES if s.hosts}
+# The services' own other domains whose links still name the account (Instagram's
+# "instagr.am/name", "ig.me/m/name"). Their paths are read by the service's own rules, which
+# refuse every path that does not name an account.
+ALTERNATIVE_HOSTS = {h: s.slug for s in SERVICES for h in s.other_hosts}
 HOST_TO_SERVICE = {h: s for s, hosts in SERVICE_HOSTS.items() for h in hosts} | ALTERNATIVE_HOSTS
-# The services' own short-link hosts: the account is not in the link (detect_service names the
-# service, canonicalize refuses them).
-SHORT_HOST_SERVICE = {
-    "youtu.be": "youtube", "lin.ee": "line", "vm.tiktok.com": "tiktok", "vt.tiktok.com": "tiktok",
-    "fb.me": "facebook",
-}  # fmt: skip
 # Registrable names a look-alike host would imitate, e.g. "x.com.example.net", "evil-x.com".
-BRAND_DOMAINS = (
-    "x.com", "twitter.com", "facebook.com", "fb.com", "instagram.com", "youtube.com", "youtu.be",
-    "line.me", "tiktok.com", "threads.net", "threads.com", "bsky.app", "note.com", "note.mu",
-    "instagr.am",
-)  # fmt: skip
+BRAND_DOMAINS = tuple(d for s in SERVICES for d in s.brand_domains)
 _BRAND_RE = re.compile(
     r"(?:^|[.\-])(?:" + "|".join(map(re.escape, BRAND_DOMAINS)) + r")(?:$|[.\-])"
 )
@@ -67,7 +46,7 @@ def service_of_host(host: str) -> str | None:
 
 
 # The services' own hosts whose links never name an account page (Messenger chats).
-OWN_OTHER_HOSTS = {"m.me": "facebook", "www.m.me": "facebook"}
+OWN_OTHER_HOSTS = {h: s.slug for s in SERVICES for h in s.chat_hosts}
 
 
 def own_site_of(host: str) -> str | None:

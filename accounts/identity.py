@@ -6,8 +6,10 @@ turns them into ``service:identifier`` following each service's own rules, so th
 spellings of the same account compare equal and a look-alike host never passes for a service.
 
 URLs are read as a browser reads them (WHATWG URL Standard, ada-url; ADR 0009), then by each
-service's rules below. Keys and refusals live in ``accounts.keys``, handle syntax in
-``accounts.handles``, hosts in ``accounts.hosts``; everything is importable from here.
+service's rules below. The services and their facts (names, hosts, URL forms) are in the one
+catalogue, ``accounts.catalogue``; keys and refusals live in ``accounts.keys``, handle syntax
+in ``accounts.handles``, host predicates in ``accounts.hosts``; everything is importable from
+here.
 
 Pure Python: no models, no settings. Messages are lazy Japanese strings for people.
 """
@@ -16,11 +18,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote
 
 import ada_url
 
+from accounts.catalogue import SERVICE_SLUGS
 from accounts.handles import (
     AT_SERVICES,
     BARE_RE,
@@ -34,7 +38,6 @@ from accounts.handles import (
 )
 from accounts.hosts import (
     SERVICE_HOSTS,
-    SHORT_HOST_SERVICE,
     SHORTENER_HOSTS,
     is_lookalike,
     is_shortener,
@@ -43,7 +46,6 @@ from accounts.hosts import (
 )
 from accounts.keys import (
     MAX_INPUT_LENGTH,
-    SERVICE_SLUGS,
     AccountKey,
     IdentityError,
     Reading,
@@ -53,7 +55,7 @@ from accounts.keys import (
 __all__ = [
     "MAX_INPUT_LENGTH", "SERVICE_HOSTS", "SERVICE_SLUGS", "SHORTENER_HOSTS", "AccountKey",
     "IdentityError", "Reading", "bare_keys", "canonicalize", "check_not_shortener",
-    "detect_service", "is_lookalike_key", "read", "service_label",
+    "is_lookalike_key", "read", "service_label",
 ]  # fmt: skip
 
 
@@ -343,6 +345,37 @@ def _other(host: str, segs: list[str]) -> str:
     return "/".join([host, *segs])
 
 
+def _read_handle(text: str, service: str | None) -> Reading:
+    """A bare handle ("@abc" or "abc") read as the handle of the service the person chose."""
+    if service is None:
+        raise IdentityError("service_required")
+    if service == "other":
+        raise IdentityError("bad_url")
+    if service == "youtube" and YT_CHANNEL.fullmatch(text):
+        return Reading(AccountKey(service, "channel/" + text))
+    if service == "line" and not text.startswith("@"):
+        raise IdentityError("line_at")  # "samplecity" is a personal LINE ID
+    return Reading(AccountKey(service, handle(service, text)))
+
+
+def _service_of_url_host(host: str, service: str | None) -> str:
+    """The service a URL on ``host`` names, checked against the one the person chose (if any)."""
+    detected = service_of_host(host)
+    if service is None:
+        if detected is None and own_site_of(host):
+            raise IdentityError("not_account")  # the service's own site, e.g. help.x.com
+        return detected or "other"
+    if detected != service and (detected or service != "other"):
+        if detected:
+            raise IdentityError("service_mismatch", service=service, found=detected)
+        if own_site_of(host) == service:
+            raise IdentityError("not_account")
+        if is_lookalike(host):
+            raise IdentityError("lookalike_host", service=service, host=host)
+        raise IdentityError("service_mismatch", service=service)
+    return service
+
+
 # --- Public functions -------------------------------------------------------------------------
 
 
@@ -357,16 +390,8 @@ def read(raw: str, service: str | None = None) -> Reading:
         raise ValueError(f"unknown service {service!r}")
     text = _clean(raw)
     url = _as_url(text, service)
-    if url is None:  # a bare handle
-        if service is None:
-            raise IdentityError("service_required")
-        if service == "other":
-            raise IdentityError("bad_url")
-        if service == "youtube" and YT_CHANNEL.fullmatch(text):
-            return Reading(AccountKey(service, "channel/" + text))
-        if service == "line" and not text.startswith("@"):
-            raise IdentityError("line_at")  # "samplecity" is a personal LINE ID
-        return Reading(AccountKey(service, handle(service, text)))
+    if url is None:
+        return _read_handle(text, service)
 
     check_structure(raw)  # "x.com/evil/．．/city": a browser keeps "．．", the page is evil's
     parsed = _parse_url(url)
@@ -375,20 +400,7 @@ def read(raw: str, service: str | None = None) -> Reading:
         raise IdentityError("not_account")  # a video link does not name the channel
     if is_shortener(host):
         raise IdentityError("shortener")
-    detected = service_of_host(host)
-    if service is None:
-        if detected is None and own_site_of(host):
-            raise IdentityError("not_account")  # the service's own site, e.g. help.x.com
-        service = detected or "other"
-    elif detected != service and (detected or service != "other"):
-        if detected:
-            raise IdentityError("service_mismatch", service=service, found=detected)
-        if own_site_of(host) == service:
-            raise IdentityError("not_account")
-        if is_lookalike(host):
-            raise IdentityError("lookalike_host", service=service, host=host)
-        raise IdentityError("service_mismatch", service=service)
-
+    service = _service_of_url_host(host, service)
     if service == "other":
         return Reading(AccountKey("other", _other(host, parsed.segments)))
     if any(";" in s for s in parsed.segments):  # no service routes ";": never guess past it
@@ -422,8 +434,11 @@ def bare_keys(raw: str) -> list[AccountKey]:
         reserved = low in RESERVED.get(service, ()) or (service == "facebook" and low.isdigit())
         if re.fullmatch(pattern, low) and not reserved:
             keys.append(AccountKey(service, "@" + low if service in AT_SERVICES else low))
-    for service, check in (("youtube", lambda: "@" + yt_name(h, is_handle=True)),
-                           ("bluesky", lambda: bsky(h) if "." in h else None)):  # fmt: skip
+    checks: tuple[tuple[str, Callable[[], str | None]], ...] = (
+        ("youtube", lambda: "@" + yt_name(h, is_handle=True)),
+        ("bluesky", lambda: bsky(h) if "." in h else None),
+    )
+    for service, check in checks:
         try:
             identifier = check()
         except IdentityError:
@@ -431,16 +446,6 @@ def bare_keys(raw: str) -> list[AccountKey]:
         if identifier:
             keys.append(AccountKey(service, identifier))
     return sorted(keys, key=lambda k: SERVICE_SLUGS.index(k.service))
-
-
-def detect_service(raw: str) -> str | None:
-    """The slug for a URL of a known service host (short links included), else None."""
-    try:
-        url = _as_url(_clean(raw), None)
-        host = _parse_url(url).host if url else ""
-    except (ValueError, TypeError):
-        return None
-    return service_of_host(host) or SHORT_HOST_SERVICE.get(host)
 
 
 def check_not_shortener(url: str) -> None:

@@ -4,23 +4,21 @@ what a pasted link was read as. Pure Python; ``accounts.identity`` builds keys (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-SERVICE_SLUGS = (
-    "x", "facebook", "instagram", "youtube", "line", "tiktok", "threads", "bluesky", "note",
-    "other",
-)  # fmt: skip
+from accounts.catalogue import SERVICE_SLUGS, SERVICES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MAX_INPUT_LENGTH = 2048
 
-# Proper nouns: the same in every language.
-_LABELS = {
-    "x": "X（旧Twitter）", "facebook": "Facebook", "instagram": "Instagram", "youtube": "YouTube",
-    "line": "LINE", "tiktok": "TikTok", "threads": "Threads", "bluesky": "Bluesky", "note": "note",
-    "other": "その他",
-}  # fmt: skip
+# The services' names, as the catalogue (and the Service rows it creates) spell them.
+_LABELS = {facts.slug: facts.name for facts in SERVICES}
 
 
 _MESSAGES = {
@@ -62,7 +60,7 @@ _MESSAGES = {
 
 def service_label(service: str) -> str:
     """The name of a service for people ("X（旧Twitter）")."""
-    return _LABELS.get(service, service)
+    return str(_LABELS.get(service, service))
 
 
 class IdentityError(ValueError):
@@ -73,7 +71,7 @@ class IdentityError(ValueError):
     the message telling the person to choose that service).
     """
 
-    def __init__(self, code: str, message=None, **params: str) -> None:
+    def __init__(self, code: str, message: StrOrPromise | None = None, **params: str) -> None:
         super().__init__(code)
         self.code = code
         self.params = params
@@ -119,17 +117,8 @@ class AccountKey:
         return _DISPLAY.get(s, "") + i  # line, tiktok, threads: "@…"; other: host + path
 
 
-_URLS = {
-    "x": "https://x.com/", "facebook": "https://www.facebook.com/",
-    "instagram": "https://www.instagram.com/", "youtube": "https://www.youtube.com/",
-    "line": "https://line.me/R/ti/p/", "tiktok": "https://www.tiktok.com/",
-    "threads": "https://www.threads.com/", "bluesky": "https://bsky.app/profile/",
-    "note": "https://note.com/", "other": "https://",
-}  # fmt: skip
-_DISPLAY = {
-    "x": "@", "instagram": "@", "bluesky": "@", "facebook": "facebook.com/",
-    "youtube": "youtube.com/", "note": "note.com/",
-}  # fmt: skip
+_URLS = {facts.slug: facts.profile_url for facts in SERVICES}
+_DISPLAY = {facts.slug: facts.handle_prefix for facts in SERVICES}
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from accounts import identity
+from accounts import catalogue, identity
 from accounts.search import account_search_text
 from accounts.validators import (
     validate_account_name_prefix,
@@ -20,13 +24,15 @@ from accounts.validators import (
 
 
 class Service(models.Model):
-    """A social-media service. ``slug`` selects the URL rules in ``accounts.identity``."""
+    """A social-media service of the catalogue (``accounts.catalogue``), which creates the rows.
+    ``slug`` selects the URL rules in ``accounts.identity``; name, badge fact and order start
+    as the catalogue has them and a system administrator may change them."""
 
     slug = models.SlugField(
         _("識別子"),
         max_length=20,
         unique=True,
-        choices=[(s, s) for s in identity.SERVICE_SLUGS],
+        choices=[(facts.slug, facts.name) for facts in catalogue.SERVICES],
     )
     name = models.CharField(_("サービス名"), max_length=50)
     # R7: a verified badge is required where the service offers one (all five guidelines).
@@ -42,11 +48,6 @@ class Service(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def hosts(self) -> tuple[str, ...]:
-        """The web hosts whose URLs are accounts of this service."""
-        return identity.SERVICE_HOSTS.get(self.slug, ())
-
 
 class AccountStatus(models.TextChoices):
     DRAFT = "draft", _("下書き")
@@ -60,6 +61,18 @@ class AccountStatus(models.TextChoices):
 
 # Accounts in these states no longer hold their (service, identifier) key.
 ENDED_STATUSES = (AccountStatus.CLOSED, AccountStatus.ABANDONED)
+# Shown to citizens as official (R5, R17): listed, or suspended with a notice (R18). The one
+# declaration: querysets (``OfficialAccount.objects.public()``), constraints and the API use it.
+PUBLIC_STATUSES = (AccountStatus.LISTED, AccountStatus.SUSPENDED)
+# Accounts with a public page: official now, or formerly official (closed; the record is kept,
+# 002 §3(8)). The verifier answers "formerly official" for the closed ones.
+PUBLIC_PAGE_STATUSES = (*PUBLIC_STATUSES, AccountStatus.CLOSED)
+
+
+class OfficialAccountQuerySet(models.QuerySet["OfficialAccount"]):
+    def public(self) -> OfficialAccountQuerySet:
+        """Official now (``PUBLIC_STATUSES``): listed, or suspended with its notice shown."""
+        return self.filter(status__in=PUBLIC_STATUSES)
 
 
 class BadgeStatus(models.TextChoices):
@@ -74,6 +87,11 @@ class InfoClass(models.TextChoices):
 
     NORMAL = "1", _("①機密性の高い情報・個人情報を取り扱わない")
     PERSONAL = "2", _("②個人情報等を取り扱う（002 §3(1)②ア〜ウの措置が必要）")
+
+
+def _has_complete_officers(account: models.Model) -> bool:
+    """The condition of ``list_publicly`` (django-fsm types a condition's argument as Model)."""
+    return isinstance(account, OfficialAccount) and account.has_complete_officers()
 
 
 class OfficialAccount(models.Model):
@@ -147,6 +165,8 @@ class OfficialAccount(models.Model):
 
     history = HistoricalRecords(excluded_fields=["updated_at", "search_text"])
 
+    objects = OfficialAccountQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("公式アカウント")
         verbose_name_plural = _("公式アカウント")
@@ -158,7 +178,7 @@ class OfficialAccount(models.Model):
             models.Index(
                 fields=["display_name", "id"],
                 name="account_public_order",
-                condition=Q(status__in=["listed", "suspended"]),
+                condition=Q(status__in=PUBLIC_STATUSES),
             ),
             # The verifier looks keys up in every state, closed included (the unique
             # constraint's index is partial).
@@ -205,7 +225,7 @@ class OfficialAccount(models.Model):
                 name="account_closed_iff_closed_at",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["listed", "suspended"]) | Q(listed_at__isnull=False),
+                condition=~Q(status__in=PUBLIC_STATUSES) | Q(listed_at__isnull=False),
                 name="account_listed_has_listed_at",
             ),
         ]
@@ -236,21 +256,11 @@ class OfficialAccount(models.Model):
     @property
     def is_public(self) -> bool:
         """Shown on the public list as official (R5): listed, or suspended with a notice."""
-        return self.status in (AccountStatus.LISTED, AccountStatus.SUSPENDED)
+        return self.status in PUBLIC_STATUSES
 
     def officer_problems(self) -> list[str]:
-        """What is missing for 001 §4: exactly one 責任者, one 管理者, one or more 担当者."""
-        counts = dict.fromkeys(OfficerRole.values, 0)
-        for officer in self.officers.all():
-            counts[officer.role] += 1
-        problems = []
-        if counts[OfficerRole.RESPONSIBLE] != 1:
-            problems.append("アカウント責任者を1人登録してください（001 §4(1)ア）。")
-        if counts[OfficerRole.MANAGER] != 1:
-            problems.append("アカウント管理者を1人登録してください（001 §4(1)イ）。")
-        if counts[OfficerRole.OPERATOR] < 1:
-            problems.append("アカウント担当者を1人以上登録してください（001 §4(1)ウ）。")
-        return problems
+        """What is missing for 001 §4(1) (``officer_problems``) among the saved officers."""
+        return officer_problems(officer.role for officer in self.officers.all())
 
     def has_complete_officers(self) -> bool:
         return not self.officer_problems()
@@ -270,7 +280,7 @@ class OfficialAccount(models.Model):
         field=status,
         source=AccountStatus.PENDING,
         target=AccountStatus.LISTED,
-        conditions=[has_complete_officers],
+        conditions=[_has_complete_officers],
     )
     def list_publicly(self) -> None:
         self.listed_at = timezone.now()
@@ -283,9 +293,11 @@ class OfficialAccount(models.Model):
     def abandon(self) -> None:
         """The registration was rejected or withdrawn: the key is free again."""
 
+    # R18: temporary suspension is shown publicly (001 §8(4)). Declared, not yet reachable: no
+    # service, view or admin action calls suspend/resume (only tests do); the operations issue
+    # (incidents and suspension, issue 10) wires them.
     @transition(field=status, source=AccountStatus.LISTED, target=AccountStatus.SUSPENDED)
     def suspend(self, notice: str) -> None:
-        # R18: temporary suspension is shown publicly (001 §8(4)).
         self.suspension_notice = notice
 
     @transition(field=status, source=AccountStatus.SUSPENDED, target=AccountStatus.LISTED)
@@ -294,7 +306,7 @@ class OfficialAccount(models.Model):
 
     @transition(
         field=status,
-        source=[AccountStatus.LISTED, AccountStatus.SUSPENDED],
+        source=PUBLIC_STATUSES,
         target=AccountStatus.CLOSED,
     )
     def close(self) -> None:
@@ -306,6 +318,25 @@ class OfficerRole(models.TextChoices):
     RESPONSIBLE = "responsible", _("アカウント責任者")
     MANAGER = "manager", _("アカウント管理者")
     OPERATOR = "operator", _("アカウント担当者")
+
+
+def officer_problems(roles: Iterable[str]) -> list[str]:
+    """What ``roles`` (one per officer) lack for 001 §4(1): exactly one 責任者, exactly one
+    管理者, one or more 担当者.
+
+    The one declaration of the rule: the account's ``list_publicly`` condition and the request
+    form's officer section both ask it. The database holds the part one row can check
+    (``officer_single_responsible_and_manager``: never a second 責任者 or 管理者).
+    """
+    counts = Counter(roles)
+    problems = []
+    if counts[OfficerRole.RESPONSIBLE] != 1:
+        problems.append(gettext("アカウント責任者を1人登録してください（001 §4(1)ア）。"))
+    if counts[OfficerRole.MANAGER] != 1:
+        problems.append(gettext("アカウント管理者を1人登録してください（001 §4(1)イ）。"))
+    if counts[OfficerRole.OPERATOR] < 1:
+        problems.append(gettext("アカウント担当者を1人以上登録してください（001 §4(1)ウ）。"))
+    return problems
 
 
 def officers_in_order(officers) -> list:
@@ -350,9 +381,11 @@ class Officer(models.Model):
         verbose_name_plural = _("アカウントの担当職員")
         ordering = ["account", "role", "pk"]
         constraints = [
+            # 001 §4(1): the part of ``officer_problems`` one row can check — never a second
+            # 責任者 or 管理者 (at least one of each is for the form and ``list_publicly``).
             models.UniqueConstraint(
                 fields=["account", "role"],
-                condition=Q(role__in=["responsible", "manager"]),
+                condition=Q(role__in=[OfficerRole.RESPONSIBLE, OfficerRole.MANAGER]),
                 name="officer_single_responsible_and_manager",
                 violation_error_message=_(
                     "アカウント責任者とアカウント管理者は1アカウントに1人です（001 §4）。"
@@ -362,6 +395,10 @@ class Officer(models.Model):
                 fields=["account", "role", "user"],
                 condition=Q(user__isnull=False),
                 name="officer_user_once_per_role",
+            ),
+            # Only the three roles of 001 §4(1) count towards ``officer_problems``.
+            models.CheckConstraint(
+                condition=Q(role__in=OfficerRole.values), name="officer_role_known"
             ),
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | ~Q(name=""),

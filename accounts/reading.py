@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts import identity
 from accounts.identity import AccountKey, IdentityError
 
@@ -33,12 +35,12 @@ _ALIAS = {a: s for s, names in SERVICE_NAMES.items() for a in names.split(" ") i
 }
 _ALIASES = "|".join(re.escape(a) for a in sorted(_ALIAS, key=len, reverse=True))
 _WORDS = r"(?:\s*(?:公式|アカウント|チャンネル|id|ユーザー名|ハンドル|で検索|検索))*"
-# "サンプル市公式X @name", "LINE ID: @name", "X(旧Twitter)@name"
+# The service named before the ID: "サンプル市公式X @name", "LINE ID: @name", "X(旧Twitter)@name".
 _PREFIX = re.compile(
     rf"(?:.{{0,30}}?公式\s*)?(?P<name>{_ALIASES}){_WORDS}(?:\s*[:=](?!//)\s*|\s+|(?=@))(?P<rest>\S+)",
     re.IGNORECASE,
 )
-# "@name (Instagram)", "@name(X)"
+# The service named after the ID: "@name (Instagram)", "@name(X)".
 _SUFFIX = re.compile(rf"(?P<rest>\S+?)\s*\((?:公式\s*)?(?P<name>{_ALIASES}){_WORDS}\)", re.I)
 
 
@@ -91,7 +93,7 @@ def interpret(text: str) -> Query:
     return Query([reading.key], post=reading.post, named=named, text=rest)
 
 
-_UNREADABLE = "アカウントのURLか @ID として読み取れませんでした。"
-_NAMED_OTHER = (
+_UNREADABLE = _("アカウントのURLか @ID として読み取れませんでした。")
+_NAMED_OTHER = _(
     "書かれているサービス名と、URLのサービスが一致しません。URLだけを貼り付けて確かめてください。"
 )

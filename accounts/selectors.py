@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-from accounts.models import AccountStatus, OfficialAccount, Service
+from accounts.models import (
+    PUBLIC_PAGE_STATUSES,
+    PUBLIC_STATUSES,
+    AccountStatus,
+    OfficialAccount,
+    Service,
+)
 from accounts.search import terms
 from core.cache import per_generation
 from core.errors import parse_id
 from organization.models import Department
 
-PUBLIC_STATUSES = (AccountStatus.LISTED, AccountStatus.SUSPENDED)
+if TYPE_CHECKING:
+    from organization.permissions import AnyUser
+
 PAGE_SIZE = 50
 
 
-def _public_base() -> QuerySet:
+def _public_base() -> QuerySet[OfficialAccount]:
     return OfficialAccount.objects.select_related("service", "department__parent__parent")
 
 
-def listed_accounts() -> QuerySet:
+def listed_accounts() -> QuerySet[OfficialAccount]:
     """Official now (R5): listed, or suspended with its notice shown.
 
     Ordered by name on an index of its own, so a page of 50 is read in order instead of
@@ -31,7 +41,7 @@ def listed_accounts() -> QuerySet:
     return _public_base().filter(status__in=PUBLIC_STATUSES).order_by("display_name", "pk")
 
 
-def closed_accounts() -> QuerySet:
+def closed_accounts() -> QuerySet[OfficialAccount]:
     """Formerly official: closed after having been listed (the record is kept)."""
     return (
         _public_base()
@@ -40,11 +50,9 @@ def closed_accounts() -> QuerySet:
     )
 
 
-def public_accounts() -> QuerySet:
+def public_accounts() -> QuerySet[OfficialAccount]:
     """Accounts that have a public page: official now, or formerly official."""
-    return _public_base().filter(
-        status__in=(*PUBLIC_STATUSES, AccountStatus.CLOSED), listed_at__isnull=False
-    )
+    return _public_base().filter(status__in=PUBLIC_PAGE_STATUSES, listed_at__isnull=False)
 
 
 def public_account(pk: int) -> OfficialAccount | None:
@@ -61,7 +69,7 @@ class ListFilter:
     Q_LENGTH = 100
 
     @classmethod
-    def from_query(cls, params) -> ListFilter:
+    def from_query(cls, params: Mapping[str, str]) -> ListFilter:
         def text(name: str, size: int) -> str:
             # PostgreSQL text cannot hold NUL; nothing a person types contains one.
             return params.get(name, "")[:size].replace("\x00", "")
@@ -73,7 +81,7 @@ class ListFilter:
             q_cut=len(params.get("q", "")) > cls.Q_LENGTH,
         )
 
-    def apply(self, qs: QuerySet) -> QuerySet:
+    def apply(self, qs: QuerySet[OfficialAccount]) -> QuerySet[OfficialAccount]:
         if self.service:
             qs = qs.filter(service__slug=self.service)
         if self.department is not None:
@@ -90,7 +98,13 @@ def _subtree(department_id: int) -> list[int]:
     return sorted(descendant_ids(department_id))
 
 
-class ListPaginator(Paginator):
+if TYPE_CHECKING:
+    _Paginator = Paginator[OfficialAccount]
+else:
+    _Paginator = Paginator  # Django's classes are not subscriptable at run time
+
+
+class ListPaginator(_Paginator):
     """Pages of the public list (the page and the API) at the same cost deep in the list as at
     its start.
 
@@ -99,40 +113,49 @@ class ListPaginator(Paginator):
     is counted once per public generation and filter.
     """
 
-    def __init__(self, object_list: QuerySet, per_page, **kwargs):
+    def __init__(
+        self, object_list: QuerySet[OfficialAccount], per_page: int | str, **kwargs: Any
+    ) -> None:
         self.rows = object_list
-        super().__init__(object_list.values_list("pk", flat=True), per_page, **kwargs)
+        self.ids = object_list.values_list("pk", flat=True)
+        # Paginated by id; ``page`` turns the ids of each page into the accounts.
+        super().__init__(self.ids, per_page, **kwargs)  # type: ignore[arg-type]
 
     @cached_property
     def count(self) -> int:
-        return per_generation(f"count:{self.object_list.query}", self.object_list.count)
+        return per_generation(f"count:{self.ids.query}", self.ids.count)
 
-    def page(self, number) -> Page:
+    def page(self, number: int | str) -> Page[OfficialAccount]:
         page = super().page(number)
-        ids = list(page.object_list)
+        ids = list(page.object_list)  # still ids here (see __init__)
         by_pk = self.rows.in_bulk(ids)
         page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
         return page
 
 
-def listed_page(flt: ListFilter, number) -> Page:
+def listed_page(flt: ListFilter, number: int | str | None) -> Page[OfficialAccount]:
     """One page of the public list of official accounts."""
     return ListPaginator(flt.apply(listed_accounts()), PAGE_SIZE).get_page(number)
 
 
-def filter_choices() -> dict:
+class FilterChoices(TypedDict):
+    services: list[Service]
+    departments: list[Department]
+
+
+def filter_choices() -> FilterChoices:
     """Services and departments that have at least one listed account, for the filter form
     (computed once per public generation: it reads every listed account)."""
     return per_generation("filter-choices", _filter_choices)
 
 
-def _filter_choices() -> dict:
+def _filter_choices() -> FilterChoices:
     used_departments = set(
         listed_accounts().order_by().values_list("department_id", flat=True).distinct()
     )
     departments = list(Department.objects.select_related("parent__parent"))
     keep = set()
-    by_pk = {d.pk: d for d in departments}
+    by_pk: dict[int | None, Department] = {d.pk: d for d in departments}
     for pk in used_departments:
         node = by_pk.get(pk)
         while node is not None:
@@ -146,19 +169,12 @@ def _filter_choices() -> dict:
     }
 
 
-def impersonation_warnings(account: OfficialAccount) -> list:
-    """Current warnings about fakes of this account (R17). Few accounts have any: which ones
-    is known once per generation, so the others' pages need no query for it."""
-    if account.pk not in per_generation("imitated-accounts", _imitated_accounts):
-        return []
-    return list(account.impersonations.filter(resolved_at__isnull=True).select_related("service"))
+# --- Staff ------------------------------------------------------------------------------------
 
 
-def _imitated_accounts() -> frozenset[int]:
-    from impersonation.models import KnownImpersonation
+def accounts_for(user: AnyUser) -> QuerySet[OfficialAccount]:
+    """The accounts a member of staff works with (``permissions.viewable_accounts``): their
+    department's, those they are officer of; every account for the PR division."""
+    from accounts.permissions import viewable_accounts
 
-    return frozenset(
-        KnownImpersonation.objects.filter(resolved_at__isnull=True, imitates__isnull=False)
-        .values_list("imitates_id", flat=True)
-        .distinct()
-    )
+    return viewable_accounts(user).select_related("service", "department__parent__parent")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.identity import IdentityError, check_not_shortener
 from core.municipality import get_municipality
@@ -23,10 +25,12 @@ def validate_org_email(value: str) -> None:
     domain = value.rsplit("@", 1)[-1].strip().lower()
     if any(domain == d or domain.endswith("." + d) for d in m.org_email_domains):
         return
-    allowed = "、".join(f"@{d}" for d in m.org_email_domains)
+    allowed = pgettext("list separator", "、").join(f"@{d}" for d in m.org_email_domains)
     raise ValidationError(
-        "登録メールアドレスは組織のアドレス（%(allowed)s）にしてください。"
-        "個人のアドレスは使えません（R8：002 §3(2)、003 §5(3)）。",
+        _(
+            "登録メールアドレスは組織のアドレス（%(allowed)s）にしてください。"
+            "個人のアドレスは使えません（R8：002 §3(2)、003 §5(3)）。"
+        ),
         code="org_email",
         params={"allowed": allowed},
     )
@@ -42,7 +46,7 @@ def validate_account_name_prefix(value: str) -> None:
     if unicodedata.normalize("NFKC", value).startswith(unicodedata.normalize("NFKC", prefix)):
         return
     raise ValidationError(
-        "アカウント名は「%(prefix)s」で始めてください（R9：003 §5(2)）。",
+        _("アカウント名は「%(prefix)s」で始めてください（R9：003 §5(2)）。"),
         code="account_name_prefix",
         params={"prefix": prefix},
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import OfficialAccount
+from accounts.models import PUBLIC_PAGE_STATUSES, OfficialAccount
+from impersonation.verification import CLOSED, IMPERSONATION, OFFICIAL, UNKNOWN, VERDICTS
 from policies.models import OperationPolicy, PolicyTemplate
 
 
@@ -16,7 +18,7 @@ def _absolute(path: str) -> str:
 
 
 class PolicyVersionSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="この版の公開ページ")
+    url = serializers.SerializerMethodField(help_text=_("この版の公開ページ"))
 
     class Meta:
         model = OperationPolicy
@@ -34,12 +36,12 @@ class PolicyVersionSerializer(serializers.ModelSerializer):
 
 
 class AccountSerializer(serializers.ModelSerializer):
-    service = serializers.CharField(source="service.slug", help_text="サービスの識別子")
+    service = serializers.CharField(source="service.slug", help_text=_("サービスの識別子"))
     service_name = serializers.CharField(source="service.name")
-    handle = serializers.SerializerMethodField(help_text="表示用のID（@…）またはURL")
-    department = serializers.CharField(source="department.full_name", help_text="運用部署")
-    status = serializers.ChoiceField(choices=["listed", "suspended", "closed"])
-    page = serializers.SerializerMethodField(help_text="このサイトの公開ページ（固定URL）")
+    handle = serializers.SerializerMethodField(help_text=_("表示用のID（@…）またはURL"))
+    department = serializers.CharField(source="department.full_name", help_text=_("運用部署"))
+    status = serializers.ChoiceField(choices=[status.value for status in PUBLIC_PAGE_STATUSES])
+    page = serializers.SerializerMethodField(help_text=_("このサイトの公開ページ（固定URL）"))
 
     class Meta:
         model = OfficialAccount
@@ -71,9 +73,9 @@ class AccountSerializer(serializers.ModelSerializer):
 
 
 class AccountDetailSerializer(AccountSerializer):
-    policy = serializers.SerializerMethodField(help_text="現在の運用ポリシー")
+    policy = serializers.SerializerMethodField(help_text=_("現在の運用ポリシー"))
     policy_versions = serializers.SerializerMethodField(
-        help_text="公開されたすべての版（新しい順）"
+        help_text=_("公開されたすべての版（新しい順）")
     )
 
     class Meta(AccountSerializer.Meta):
@@ -106,7 +108,7 @@ class ImpersonationSerializer(serializers.Serializer):
     found_on = serializers.DateField()
 
 
-VERDICT_HELP = (
+VERDICT_HELP = _(
     "official=公式 / post=公式アカウントの名前を含む投稿のリンク（投稿者は開いて確かめる） / "
     "closed=以前の公式（廃止） / impersonation=なりすまし / unknown=登録なし / "
     "unreadable=アカウントを特定できない入力（動画・短縮URL・表示名など）"
@@ -114,38 +116,46 @@ VERDICT_HELP = (
 
 
 class ServiceMatchSerializer(serializers.Serializer):
-    service = serializers.CharField(help_text="サービスの識別子")
+    service = serializers.CharField(help_text=_("サービスの識別子"))
     service_name = serializers.CharField()
-    identifier = serializers.CharField(help_text="このサービスでの正規化したID")
-    handle = serializers.CharField(help_text="表示用のID（@…）またはURL")
+    identifier = serializers.CharField(help_text=_("このサービスでの正規化したID"))
+    handle = serializers.CharField(help_text=_("表示用のID（@…）またはURL"))
     verdict = serializers.ChoiceField(
-        choices=["official", "closed", "impersonation", "unknown"],
-        help_text="このサービスでの判定",
+        choices=[OFFICIAL, CLOSED, IMPERSONATION, UNKNOWN],  # per service: never post/unreadable
+        help_text=_("このサービスでの判定"),
     )
-    account = AccountSerializer(allow_null=True, help_text="公式または以前の公式のアカウント")
+    account = AccountSerializer(allow_null=True, help_text=_("公式または以前の公式のアカウント"))
 
 
 class VerdictSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(
-        choices=["official", "post", "closed", "impersonation", "unknown", "unreadable"],
+        choices=list(VERDICTS),
         help_text=VERDICT_HELP,
     )
-    query = serializers.CharField(help_text="問い合わせた文字列")
-    key = serializers.CharField(allow_null=True, help_text="正規化したキー（service:identifier）")
+    query = serializers.CharField(help_text=_("問い合わせた文字列"))
+    key = serializers.CharField(
+        allow_null=True, help_text=_("正規化したキー（service:identifier）")
+    )
     account = AccountSerializer(allow_null=True)
     matches = AccountSerializer(
         many=True,
-        help_text="公式のアカウント（@IDだけの問い合わせでは公式のサービスすべて）。"
-        "post・closed のときはリンクが名指すアカウント",
+        help_text=_(
+            "公式のアカウント（@IDだけの問い合わせでは公式のサービスすべて）。"
+            "post・closed のときはリンクが名指すアカウント"
+        ),
     )
     services = ServiceMatchSerializer(
         many=True,
-        help_text="読み取ったIDのサービスごとの判定。@IDだけの問い合わせでは、"
-        "そのIDが使えるサービスごとに1件（公式なのはverdict=officialのサービスだけ）",
+        help_text=_(
+            "読み取ったIDのサービスごとの判定。@IDだけの問い合わせでは、"
+            "そのIDが使えるサービスごとに1件（公式なのはverdict=officialのサービスだけ）"
+        ),
     )
     suggestions = AccountSerializer(
         many=True,
-        help_text="unreadable のとき、入力した名前を含む公式アカウント（名前は証明になりません）",
+        help_text=_(
+            "unreadable のとき、入力した名前を含む公式アカウント（名前は証明になりません）"
+        ),
     )
     impersonation = ImpersonationSerializer(allow_null=True)
-    message = serializers.CharField(help_text="日本語の説明")
+    message = serializers.CharField(help_text=_("日本語の説明"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -15,7 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors
-from accounts.verification import (
+from api.serializers import AccountDetailSerializer, AccountSerializer, VerdictSerializer
+from core.municipality import get_municipality
+from impersonation.verification import (
     CLOSED,
     IMPERSONATION,
     OFFICIAL,
@@ -24,15 +28,19 @@ from accounts.verification import (
     UNREADABLE,
     verify,
 )
-from api.serializers import AccountDetailSerializer, AccountSerializer, VerdictSerializer
-from core.municipality import get_municipality
 from policies.models import OperationPolicy, PolicyStatus
 
 LIST_FILTERS = [
-    OpenApiParameter("service", str, description="サービスの識別子（x, instagram, …）"),
-    OpenApiParameter("department", int, description="運用部署のID（下位の組織を含む）"),
     OpenApiParameter(
-        "q", str, description="キーワード（全角・半角、ひらがな・カタカナを区別しません）"
+        "service", str, description=gettext_lazy("サービスの識別子（x, instagram, …）")
+    ),
+    OpenApiParameter(
+        "department", int, description=gettext_lazy("運用部署のID（下位の組織を含む）")
+    ),
+    OpenApiParameter(
+        "q",
+        str,
+        description=gettext_lazy("キーワード（全角・半角、ひらがな・カタカナを区別しません）"),
     ),
 ]
 
@@ -46,12 +54,14 @@ class Pagination(PageNumberPagination):
 
 NOT_FOUND = OpenApiResponse(
     inline_serializer("NotFound", {"detail": serializers.CharField()}),
-    description="ありません（存在しないID、公開されていないアカウント、最後より後のページ）",
+    description=gettext_lazy(
+        "ありません（存在しないID、公開されていないアカウント、最後より後のページ）"
+    ),
 )
 
 
 @extend_schema(
-    summary="公式アカウントの一覧",
+    summary=gettext_lazy("公式アカウントの一覧"),
     parameters=LIST_FILTERS,
     responses={200: AccountSerializer(many=True), 404: NOT_FOUND},
 )
@@ -66,7 +76,7 @@ class AccountList(generics.ListAPIView):
 
 
 @extend_schema(
-    summary="公式アカウント（廃止したものを含む）と運用ポリシー",
+    summary=gettext_lazy("公式アカウント（廃止したものを含む）と運用ポリシー"),
     responses={200: AccountDetailSerializer, 404: NOT_FOUND},
 )
 class AccountDetail(generics.RetrieveAPIView):
@@ -92,30 +102,42 @@ def _message(result, name: str) -> str:
     """The answer in one or two Japanese sentences (the page says the same, at more length)."""
     key = result.key
     if result.verdict == OFFICIAL and result.bare:
-        where = "、".join(f"{a.service.name}（{a.key.display_handle}）" for a in result.accounts)
-        message = f"{where}は{name}の公式アカウントです。"
+        where = pgettext("list separator", "、").join(
+            f"{a.service.name}（{a.key.display_handle}）" for a in result.accounts
+        )
+        message = _("%(where)sは%(name)sの公式アカウントです。") % {"where": where, "name": name}
         if result.other_services:
-            message += "ほかのサービスの同じIDは公式アカウントではありません。"
+            message += _("ほかのサービスの同じIDは公式アカウントではありません。")
         return message
     if result.verdict == OFFICIAL:
-        return f"{name}の公式アカウントです（{result.account.service.name} {key.display_handle}）。"
+        return _("%(name)sの公式アカウントです（%(service)s %(handle)s）。") % {
+            "name": name,
+            "service": result.account.service.name,
+            "handle": key.display_handle,
+        }
     if result.verdict == POST:
         return POST_MESSAGE.format(handle=key.display_handle, name=name)
     if result.verdict == CLOSED:
-        return f"以前の{name}の公式アカウントです（廃止済み）。現在は公式ではありません。"
+        return _("以前の%(name)sの公式アカウントです（廃止済み）。現在は公式ではありません。") % {
+            "name": name
+        }
     if result.verdict == IMPERSONATION:
-        return f"{name}の公式アカウントになりすましたアカウントです。ご注意ください。"
+        return _("%(name)sの公式アカウントになりすましたアカウントです。ご注意ください。") % {
+            "name": name
+        }
     if result.verdict == UNREADABLE:
         if result.suggestions:
-            return (
+            return _(
                 "名前だけでは確かめられません（名前は誰でも名乗れます）。"
-                f"この名前を含む{name}の公式アカウントは suggestions のとおりです。"
+                "この名前を含む%(name)sの公式アカウントは suggestions のとおりです。"
                 "アカウントのURLか @ID がそれと一致するか確かめてください。"
-            )
+            ) % {"name": name}
         return result.reason
-    message = result.reason or f"{name}の公式アカウントとして登録されていません。"
+    message = result.reason or _("%(name)sの公式アカウントとして登録されていません。") % {
+        "name": name
+    }
     if result.lookalike:
-        message += "このアドレスはSNSのドメインによく似た別のサイトです。"
+        message += _("このアドレスはSNSのドメインによく似た別のサイトです。")
     return message
 
 
@@ -131,8 +153,10 @@ def _service_match(match) -> dict:
 
 
 @extend_schema(
-    summary="URLや@IDが公式アカウントかどうかを確かめる",
-    parameters=[OpenApiParameter("q", str, required=True, description="URL、@ID など何でも")],
+    summary=gettext_lazy("URLや@IDが公式アカウントかどうかを確かめる"),
+    parameters=[
+        OpenApiParameter("q", str, required=True, description=gettext_lazy("URL、@ID など何でも"))
+    ],
     responses=VerdictSerializer,
 )
 class Verify(APIView):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from approvals.models import ApprovalRequest, RequestKind
 from approvals.proposal import KIND_SECTIONS, SECTION_TITLES, Proposal, initial_payload
 from core.errors import parse_id
+
+if TYPE_CHECKING:
+    from organization.models import User
 
 
 @dataclass(frozen=True)
@@ -29,17 +34,23 @@ def _display(field: forms.Field, form: forms.BaseForm, name: str) -> str:
         else form[name].value()
     )
     if isinstance(field, forms.BooleanField):
-        return "はい" if value in (True, "on", "true", "True") else "いいえ"
+        return _("はい") if value in (True, "on", "true", "True") else _("いいえ")
     if value in (None, ""):
         return ""
     if isinstance(field, forms.ModelChoiceField):
         if hasattr(value, "pk"):
             return str(value)
         pk = parse_id(value)
-        obj = field.queryset.filter(pk=pk).first() if pk is not None else None
+        obj = (
+            field.queryset.filter(pk=pk).first()
+            if pk is not None and field.queryset is not None
+            else None
+        )
         return str(obj) if obj else str(value)
     if isinstance(field, forms.ChoiceField):
-        return str(dict(field.choices).get(value, value))
+        # Read back, a form field's choices are (value, label) pairs; django-stubs types them
+        # as anything that may be assigned (a mapping, a Choices class, a callable).
+        return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
@@ -53,12 +64,12 @@ def _officer_lines(proposal: Proposal) -> str:
             role = _display(form.fields["role"], form, "role")
             who = _display(form.fields["user"], form, "user") or form.cleaned_data.get("name", "")
             title = form.cleaned_data.get("title") or ""
-            cred = "（ログイン情報を管理）" if form.cleaned_data.get("holds_credentials") else ""
+            cred = _("（ログイン情報を管理）") if form.cleaned_data.get("holds_credentials") else ""
             lines.append(f"{role}：{who} {title}{cred}".strip())
     return "\n".join(sorted(lines))
 
 
-def compare(req: ApprovalRequest, *, user) -> list[tuple[str, list[Row]]]:
+def compare(req: ApprovalRequest, *, user: User) -> list[tuple[str, list[Row]]]:
     """For a change request: (section title, rows) with current and proposed values."""
     if req.kind != RequestKind.CHANGE:
         return []
@@ -73,7 +84,7 @@ def compare(req: ApprovalRequest, *, user) -> list[tuple[str, list[Row]]]:
         if section == "checklist":
             continue
         if section == "officers":
-            rows = [Row("担当職員", _officer_lines(current), _officer_lines(proposed))]
+            rows = [Row(_("担当職員"), _officer_lines(current), _officer_lines(proposed))]
         else:
             now, new = current.forms[section], proposed.forms[section]
             rows = [
@@ -91,13 +102,13 @@ def compare(req: ApprovalRequest, *, user) -> list[tuple[str, list[Row]]]:
 def summary(proposal: Proposal) -> list[tuple[str, list[tuple[str, str]]]]:
     """The proposed content as (section title, [(label, value)]), for reading."""
     out = []
-    for section, title, form in proposal.sections:
-        if section == "officers":
-            rows = [("担当職員", _officer_lines(proposal))]
-        else:
+    for _section, title, form in proposal.sections:
+        if isinstance(form, forms.BaseForm):
             rows = [
                 (str(field.label), _display(field, form, name))
                 for name, field in form.fields.items()
             ]
+        else:  # the officers' formset
+            rows = [(_("担当職員"), _officer_lines(proposal))]
         out.append((title, rows))
     return out

@@ -1,24 +1,30 @@
-"""What a request does to the records. Called by services inside their transaction.
+"""What a request does to the records: one table, ``EFFECTS``, keyed by (kind, action).
 
-New registrations write the (non-public) account record when submitted, so the key is
-reserved and the department head sees what is proposed; nothing becomes public and no policy
-is published until the final approval (R1, R2). Changes and closures touch nothing until then.
+Services call ``apply(req, action, proposal)`` inside their transaction, right after the
+request's own transition. New registrations write the (non-public) account record when
+submitted, so the key is reserved and the department head sees what is proposed; nothing
+becomes public and no policy is published until the final approval (R1, R2). Changes and
+closures touch nothing until then. A pair that is not in the table changes no record.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.db import transaction
+
 from accounts.models import Officer, OfficialAccount
-from approvals.models import ApprovalRequest
+from approvals.models import Action, ApprovalRequest, RequestKind, RequestState
 from approvals.proposal import Proposal
 from policies.models import OperationRules, PolicyTemplate
-from policies.selectors import current_policy
+from policies.selectors import current_policy, draft_policy
 from policies.services import create_draft_policy, publish_policy
 
 POLICY_FIELDS = ("purpose", "content", "related_url", *PolicyTemplate.TEMPLATE_FIELDS)
 
 
 def _save_account(proposal: Proposal) -> OfficialAccount:
-    form = proposal.forms["account"]
+    form = proposal.account_form
     account = form.save(commit=False)
     account.full_clean()
     account.save()
@@ -76,14 +82,6 @@ def _save_rules(account: OfficialAccount, proposal: Proposal) -> None:
         rules.save()
 
 
-def write_registration(req: ApprovalRequest, proposal: Proposal) -> OfficialAccount:
-    """On (re)submission of a new registration: the account record, not yet public."""
-    account = _save_account(proposal)
-    _replace_officers(account, proposal)
-    _save_rules(account, proposal)
-    return account
-
-
 def _publish_policy_if_changed(account: OfficialAccount, proposal: Proposal, created_by) -> None:
     values = {f: proposal.cleaned("policy")[f] for f in POLICY_FIELDS}
     current = current_policy(account=account)
@@ -99,28 +97,107 @@ def _publish_policy_if_changed(account: OfficialAccount, proposal: Proposal, cre
         getattr(current, f) == v for f, v in (values | snapshot).items()
     ):
         return
-    draft = account.policies.filter(status="draft").first()
+    draft = draft_policy(account=account)
     if draft is not None:
         draft.delete()
     publish_policy(policy=create_draft_policy(account=account, created_by=created_by, **values))
 
 
-def apply_new(req: ApprovalRequest, proposal: Proposal) -> None:
-    account = OfficialAccount.objects.select_for_update().get(pk=req.account_id)
-    _publish_policy_if_changed(account, proposal, req.requester)
+# --- The effects -------------------------------------------------------------------------
+# Each takes the request (after its transition) and the validated proposal, where the action
+# has one (submission, final approval).
+
+Effect = Callable[[ApprovalRequest, Proposal | None], None]
+
+
+def _proposal(proposal: Proposal | None) -> Proposal:
+    if proposal is None:
+        raise TypeError("this effect applies the request's proposal")
+    return proposal
+
+
+def _locked_account(req: ApprovalRequest) -> OfficialAccount:
+    """The request's account, its row locked (a registration names one once submitted)."""
+    if req.account_id is None:
+        raise TypeError("this effect needs the request's account")
+    return OfficialAccount.objects.select_for_update().get(pk=req.account_id)
+
+
+def _reserve_registration(req: ApprovalRequest, proposal: Proposal | None) -> None:
+    """(Re)submitting a registration writes the account record, pending and not public: the
+    key is reserved (the live-key constraint) and the head sees what is proposed."""
+    proposal = _proposal(proposal)
+    # A savepoint: a lost race for the key (IntegrityError, ValidationError) undoes only this.
+    with transaction.atomic():
+        account = _save_account(proposal)
+        _replace_officers(account, proposal)
+        _save_rules(account, proposal)
+        account.submit()
+        account.save()
+    req.account = account
+    req.department = account.department
+
+
+def _account_back_to_draft(req: ApprovalRequest, proposal: Proposal | None) -> None:
+    """A returned registration: the record waits, unlisted, for the requester's edit."""
+    if req.account is not None:
+        req.account.return_to_draft()
+        req.account.save()
+
+
+def _abandon_account(req: ApprovalRequest, proposal: Proposal | None) -> None:
+    """A rejected or withdrawn registration frees its key (a draft never submitted has no
+    record yet)."""
+    if req.account is not None:
+        req.account.abandon()
+        req.account.save()
+
+
+def _list_account(req: ApprovalRequest, proposal: Proposal | None) -> None:
+    """The approved registration: its policy is published and the account listed (R3, R5)."""
+    account = _locked_account(req)
+    _publish_policy_if_changed(account, _proposal(proposal), req.requester)
     account.list_publicly()
     account.save()
 
 
-def apply_change(req: ApprovalRequest, proposal: Proposal) -> None:
-    OfficialAccount.objects.select_for_update().filter(pk=req.account_id).first()
+def _apply_change(req: ApprovalRequest, proposal: Proposal | None) -> None:
+    """The approved change: the record, officers and rules as proposed, and a new policy
+    version when anything the policy shows changed."""
+    proposal = _proposal(proposal)
+    _locked_account(req)
     account = _save_account(proposal)
     _replace_officers(account, proposal)
     _save_rules(account, proposal)
     _publish_policy_if_changed(account, proposal, req.requester)
 
 
-def apply_closure(req: ApprovalRequest, proposal: Proposal) -> None:
-    account = OfficialAccount.objects.select_for_update().get(pk=req.account_id)
+def _close_account(req: ApprovalRequest, proposal: Proposal | None) -> None:
+    """The approved closure: removed from the list, record and policies kept (R13)."""
+    account = _locked_account(req)
     account.close()
     account.save()
+
+
+EFFECTS: dict[tuple[RequestKind, Action], Effect] = {
+    (RequestKind.NEW, Action.SUBMIT): _reserve_registration,
+    (RequestKind.NEW, Action.RETURN): _account_back_to_draft,
+    (RequestKind.NEW, Action.REJECT): _abandon_account,
+    (RequestKind.NEW, Action.WITHDRAW): _abandon_account,
+    (RequestKind.NEW, Action.APPROVE): _list_account,
+    (RequestKind.CHANGE, Action.APPROVE): _apply_change,
+    (RequestKind.CLOSURE, Action.APPROVE): _close_account,
+}
+
+
+def apply(req: ApprovalRequest, action: Action, proposal: Proposal | None = None) -> None:
+    """Do to the records what ``action`` on ``req`` does (``EFFECTS``).
+
+    Call it after the request's transition. An approval has its effect only when it completes
+    the request — the PR division's, after the head's (R1, R2).
+    """
+    if action == Action.APPROVE and req.state != RequestState.APPROVED:
+        return
+    effect = EFFECTS.get((RequestKind(req.kind), action))
+    if effect is not None:
+        effect(req, proposal)

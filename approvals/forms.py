@@ -8,14 +8,13 @@ submitted (``approvals.proposal``).
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import ACCOUNT_FIELDS, AccountIdentityFormMixin
-from accounts.models import OfficerRole, OfficialAccount, Service
+from accounts.models import OfficerRole, OfficialAccount, Service, officer_problems
 from core.checklist import CHECKLIST_ITEMS
-from core.forms import CleanInputMixin
+from core.forms import CleanInputMixin, model_choice_field
 from core.municipality import get_municipality
 from organization.models import Department, User, descendant_ids
 from policies.models import OperationPolicy, OperationRules, PolicyTemplate
@@ -38,9 +37,9 @@ class AccountSectionForm(AccountIdentityFormMixin):
 
     def __init__(self, *args, user=None, request_department=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.filter(is_active=True)
+        model_choice_field(self, "service").queryset = Service.objects.filter(is_active=True)
         for name in ("service", "department"):
-            self.fields[name].empty_label = _("選択してください")
+            model_choice_field(self, name).empty_label = _("選択してください")
         if user is not None and user.department_id:
             # Operators file for their own department and the units below it — and a request
             # stays valid for its own department when its requester has moved since (the
@@ -48,10 +47,13 @@ class AccountSectionForm(AccountIdentityFormMixin):
             scope = set(descendant_ids(user.department_id))
             if request_department is not None:
                 scope |= set(descendant_ids(request_department.pk))
-            self.fields["department"].queryset = Department.objects.filter(pk__in=scope)
+            model_choice_field(self, "department").queryset = Department.objects.filter(
+                pk__in=scope
+            )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         service, badge = cleaned.get("service"), cleaned.get("badge_status")
         if service and badge:
             offers = service.offers_verified_badge
@@ -92,7 +94,8 @@ class OfficerForm(CleanInputMixin, forms.Form):
     holds_credentials = forms.BooleanField(label=_("ログイン情報を管理する（R10）"), required=False)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("user") and not cleaned.get("name", "").strip():
             raise forms.ValidationError(_("職員を選ぶか、氏名を記入してください。"))
         return cleaned
@@ -105,15 +108,11 @@ class BaseOfficerFormSet(forms.BaseFormSet):
         roles = [
             f.cleaned_data["role"]
             for f in self.forms
-            if f.cleaned_data and not self._should_delete_form(f)
+            # Django's own test for a row marked for deletion (private: not in django-stubs).
+            if f.cleaned_data and not self._should_delete_form(f)  # type: ignore[attr-defined]
         ]
-        problems = []
-        if roles.count(OfficerRole.RESPONSIBLE) != 1:
-            problems.append(_("アカウント責任者を1人登録してください（001 §4(1)ア）。"))
-        if roles.count(OfficerRole.MANAGER) != 1:
-            problems.append(_("アカウント管理者を1人登録してください（001 §4(1)イ）。"))
-        if roles.count(OfficerRole.OPERATOR) < 1:
-            problems.append(_("アカウント担当者を1人以上登録してください（001 §4(1)ウ）。"))
+        # 001 §4(1), declared once beside the model (accounts.models.officer_problems).
+        problems = officer_problems(roles)
         if problems:
             raise forms.ValidationError(problems)
 
@@ -136,22 +135,14 @@ class PolicySectionForm(CleanInputMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Every item of 001 §3(1)ア–キ must be there before the policy can be published.
-        for field in (
-            "purpose",
-            "content",
-            "reply_policy",
-            "contact",
-            "prohibited_matters",
-            "intellectual_property",
-            "disclaimer",
-            "deletion_rules",
-        ):
+        # R3: what a published version must carry (declared on the model, checked by the DB).
+        for field in OperationPolicy.REQUIRED_FOR_PUBLICATION:
             self.fields[field].required = True
 
     def _get_validation_exclusions(self):
-        # The account and version are set when the policy is published.
-        return {*super()._get_validation_exclusions(), "account", "version"}
+        # The account and version are set when the policy is published. (A private Django
+        # method, not in django-stubs.)
+        return {*super()._get_validation_exclusions(), "account", "version"}  # type: ignore[misc]
 
 
 class RulesSectionForm(CleanInputMixin, forms.ModelForm):
@@ -183,11 +174,13 @@ class RulesSectionForm(CleanInputMixin, forms.ModelForm):
         self.fields["devices_checked_by_ict"].required = get_municipality().applies("R16")
 
     def _get_validation_exclusions(self):
-        return {*super()._get_validation_exclusions(), "account"}
+        # A private Django method, not in django-stubs.
+        return {*super()._get_validation_exclusions(), "account"}  # type: ignore[misc]
 
 
-# The checklist items asked on the request form, in this order, when configured.
-FORM_CHECKLIST = ("R6", "R7", "R11", "R14", "R15", "R16")
+# The checklist items the requester ticks, in this order, where they apply (core.checklist;
+# R8 and R9 are validated on the account instead of ticked).
+FORM_CHECKLIST = ("R4", "R6", "R7", "R10", "R11", "R14", "R15", "R16")
 
 
 class ChecklistForm(CleanInputMixin, forms.Form):
@@ -197,7 +190,7 @@ class ChecklistForm(CleanInputMixin, forms.Form):
         super().__init__(*args, **kwargs)
         m = get_municipality()
         for rule in FORM_CHECKLIST:
-            if m.applies(rule) or rule == "R11":
+            if m.applies(rule):
                 help_text = ""
                 if rule == "R6" and m.registry_page_url:
                     help_text = _("プロフィールに記載するURL：%(url)s") % {
@@ -236,8 +229,3 @@ class DecisionForm(CleanInputMixin, forms.Form):
         strip=False,  # the service strips it; a comment is kept as written
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-
-class LoginForm(CleanInputMixin, AuthenticationForm):
-    """Staff login: a NUL or a line break in the user name gets a message, not Django's
-    mistranslated 「何か文字を入力してください。」 or a silent blank page."""

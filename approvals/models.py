@@ -9,12 +9,20 @@ validated in full when the request is submitted and applied only on final approv
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser, AnonymousUser, PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
+
+from organization.models import User
+
+if TYPE_CHECKING:
+    from approvals.selectors import NextActor
 
 
 class RequestKind(models.TextChoices):
@@ -41,9 +49,39 @@ OPEN_STATES = (
 )
 EDITABLE_STATES = (RequestState.DRAFT, RequestState.RETURNED)
 DECIDABLE_STATES = (RequestState.AWAITING_HEAD, RequestState.AWAITING_PR)
+TITLE_MAX_LENGTH = 200  # ``ApprovalRequest.title``; the services shorten a longer name
+
+
+# django-fsm types a condition's and a permission's arguments as any model and any user:
+# the two below narrow them to this model and this project's users.
+
+
+def _on_requesters_side(
+    req: models.Model, user: AbstractUser | AnonymousUser | PermissionsMixin
+) -> bool:
+    from approvals.permissions import on_requesters_side
+
+    if not isinstance(req, ApprovalRequest) or not isinstance(user, User | AnonymousUser):
+        return False
+    return on_requesters_side(user, req)
+
+
+def _not_waiting_for_a_possible_pr_decision(req: models.Model) -> bool:
+    """Withdrawal after the head's approval only when nobody may take the PR step (e.g. the
+    PR division's own request and no third member): the account is not locked for ever."""
+    if not isinstance(req, ApprovalRequest):
+        return False
+    if req.state != RequestState.AWAITING_PR:
+        return True
+    from approvals.permissions import nobody_may_decide
+
+    return nobody_may_decide(req)
 
 
 class ApprovalRequest(models.Model):
+    # Not a column: set on each request of a list by approvals.selectors.with_next_actor.
+    next_actor: NextActor | None
+
     kind = models.CharField(_("種別"), max_length=10, choices=RequestKind.choices)
     state = FSMField(
         _("状態"), max_length=15, choices=RequestState.choices, default=RequestState.DRAFT
@@ -70,7 +108,7 @@ class ApprovalRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="requests",
     )
-    title = models.CharField(_("件名"), max_length=200, blank=True)
+    title = models.CharField(_("件名"), max_length=TITLE_MAX_LENGTH, blank=True)
     payload = models.JSONField(_("申請内容"), default=dict, blank=True)
     # Incremented on every submission: decisions are unique per (round, step).
     round = models.PositiveIntegerField(_("提出回数"), default=0)
@@ -105,13 +143,15 @@ class ApprovalRequest(models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
-    @property
-    def is_editable(self) -> bool:
-        return self.state in EDITABLE_STATES
-
     # --- State machine (services call these; they only change this row) ------------------
 
-    @transition(field=state, source=EDITABLE_STATES, target=RequestState.AWAITING_HEAD)
+    # Editing is allowed exactly while ``submit`` may proceed (approvals.permissions).
+    @transition(
+        field=state,
+        source=EDITABLE_STATES,
+        target=RequestState.AWAITING_HEAD,
+        permission=_on_requesters_side,
+    )
     def submit(self) -> None:
         self.round += 1
         self.submitted_at = timezone.now()
@@ -132,11 +172,13 @@ class ApprovalRequest(models.Model):
     def reject(self) -> None:
         self.decided_at = timezone.now()
 
-    # From AWAITING_PR only when nobody may take the PR step (core.permissions.can_withdraw).
+    # From AWAITING_PR only when nobody may take the PR step (issue 8 §4).
     @transition(
         field=state,
         source=[*EDITABLE_STATES, RequestState.AWAITING_HEAD, RequestState.AWAITING_PR],
         target=RequestState.WITHDRAWN,
+        conditions=[_not_waiting_for_a_possible_pr_decision],
+        permission=_on_requesters_side,
     )
     def withdraw(self) -> None:
         self.decided_at = timezone.now()

@@ -11,30 +11,25 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from approvals.models import ApprovalRequest, Decision, RequestState
+from approvals.models import DECIDABLE_STATES, ApprovalRequest, Decision, RequestState
+from approvals.permissions import deciders
 from core.municipality import get_municipality
-from organization.models import User
+from organization.permissions import sysadmins
 
 logger = logging.getLogger(__name__)
-
-
-def heads_for(req: ApprovalRequest):
-    lineage = [d.pk for d in req.department.lineage()]
-    return User.objects.filter(role=User.Role.HEAD, department_id__in=lineage, is_active=True)
-
-
-def pr_members():
-    return User.objects.filter(department__is_pr_division=True, is_active=True).exclude(
-        role=User.Role.SYSADMIN
-    )
 
 
 def mail_subject(subject: str) -> str:
     """The one place subjects are built: one line, whatever a name contains (a line break in
     a header is refused by Django with BadHeaderError), prefixed with the registry's name."""
     text = "".join(" " if unicodedata.category(c).startswith(("C", "Z")) else c for c in subject)
-    return " ".join(f"[{get_municipality().name} 公式SNS台帳] {text}".split())
+    line = _("[%(municipality)s 公式SNS台帳] %(subject)s") % {
+        "municipality": get_municipality().name,
+        "subject": text,
+    }
+    return " ".join(line.split())
 
 
 def _deliver(subject: str, body: str, addresses: list[str]) -> None:
@@ -65,29 +60,27 @@ def notify(req: ApprovalRequest, decision: Decision) -> None:
     link = settings.SITE_URL.rstrip("/") + reverse("staff:request_detail", args=[req.pk])
     context = {"req": req, "decision": decision, "link": link}
     subject_name = req.title or req.get_kind_display()
-    if req.state == RequestState.AWAITING_HEAD:
+    if req.state in DECIDABLE_STATES:
+        # Exactly the people whose page shows the buttons (approvals.permissions.deciders).
+        step = _("所属長") if req.state == RequestState.AWAITING_HEAD else None
         _send(
-            heads_for(req),
-            f"承認をお願いします：{subject_name}",
+            deciders(req),
+            _("承認をお願いします：%(subject)s") % {"subject": subject_name},
             "approvals/email/act.txt",
-            {**context, "step": "所属長"},
+            {**context, "step": step or get_municipality().pr_division_name},
         )
-    elif req.state == RequestState.AWAITING_PR:
-        approver = decision.actor_id
-        _send(
-            [u for u in pr_members() if u.pk not in (approver, req.requester_id)],
-            f"承認をお願いします：{subject_name}",
-            "approvals/email/act.txt",
-            {**context, "step": get_municipality().pr_division_name},
-        )
-    if req.state in (RequestState.AWAITING_HEAD, RequestState.AWAITING_PR):
         _tell_sysadmins_if_stuck(req, context, subject_name)
     if decision.actor_id != req.requester_id:
         _send(
             [req.requester],
             # The real actor, by name: a colleague's withdrawal is not the requester's.
-            f"{_step_name(decision)} {decision.actor}が{decision.get_action_display()}しました："
-            f"{subject_name}",
+            _("%(step)s %(actor)sが%(action)sしました：%(subject)s")
+            % {
+                "step": _step_name(decision),
+                "actor": decision.actor,
+                "action": decision.get_action_display(),
+                "subject": subject_name,
+            },
             "approvals/email/decided.txt",
             context,
         )
@@ -102,8 +95,8 @@ def _tell_sysadmins_if_stuck(req: ApprovalRequest, context: dict, subject_name: 
     if waiting is None or not waiting.stuck:
         return
     _send(
-        User.objects.filter(role=User.Role.SYSADMIN, is_active=True),
-        f"判断できる人がいない申請があります：{subject_name}",
+        sysadmins(),
+        _("判断できる人がいない申請があります：%(subject)s") % {"subject": subject_name},
         "approvals/email/stuck.txt",
         {**context, "next_actor": waiting, "division": get_municipality().pr_division_name},
     )

@@ -7,8 +7,11 @@ and lays current and proposed values side by side for the approvers.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -28,14 +31,18 @@ from policies.models import OperationRules
 from policies.selectors import current_policy
 from policies.services import prefilled_policy_values
 
-FORM_SECTIONS = {
+if TYPE_CHECKING:
+    from organization.models import Department, User
+
+FORM_SECTIONS: dict[str, type[forms.BaseForm]] = {
     "account": AccountSectionForm,
     "policy": PolicySectionForm,
     "rules": RulesSectionForm,
     "checklist": ChecklistForm,
     "closure": ClosureForm,
 }
-KIND_SECTIONS = {
+# Keyed by the kind as stored (``ApprovalRequest.kind``, a str); RequestKind members are str.
+KIND_SECTIONS: dict[str, tuple[str, ...]] = {
     RequestKind.NEW: ("account", "officers", "policy", "rules", "checklist"),
     RequestKind.CHANGE: ("account", "officers", "policy", "rules", "checklist"),
     RequestKind.CLOSURE: ("closure",),
@@ -50,7 +57,7 @@ SECTION_TITLES = {
 }
 
 
-def extract_payload(data, kind: str) -> dict[str, str]:
+def extract_payload(data: Mapping[str, str], kind: str) -> dict[str, str]:
     """The part of POST data that belongs to the request's sections, as typed.
 
     Field names are never typed, so a name with a control character in it (which PostgreSQL
@@ -80,7 +87,7 @@ def extract_payload(data, kind: str) -> dict[str, str]:
 _OFFICER_ROW = re.compile(r"officers-(\d{1,3})-")
 
 
-def officer_count(data) -> int:
+def officer_count(data: Mapping[str, str]) -> int:
     """How many officer rows were sent: ``officers-TOTAL_FORMS`` when it is a number within
     the formset's limits, otherwise counted from the rows present (never a 500 on ``abc``,
     ``-1`` or ``10**9``, and no typed row hidden)."""
@@ -91,7 +98,7 @@ def officer_count(data) -> int:
     return min(max(rows, default=0), OfficerFormSet.max_num)
 
 
-def add_officer_row(payload: dict) -> dict:
+def add_officer_row(payload: dict[str, str]) -> dict[str, str]:
     """One more (empty) officer row, without JavaScript: 担当職員の行を追加."""
     total = officer_count(payload)
     if total >= OfficerFormSet.max_num:
@@ -105,7 +112,7 @@ def add_officer_row(payload: dict) -> dict:
 
 def _form_data(form: forms.BaseForm) -> dict[str, str]:
     """What a browser would post for an unbound form showing its initial values."""
-    data = {}
+    data: dict[str, str] = {}
     for name, field in form.fields.items():
         value = form[name].value()
         key = form.add_prefix(name)
@@ -118,7 +125,7 @@ def _form_data(form: forms.BaseForm) -> dict[str, str]:
     return data
 
 
-def _officer_rows(account: OfficialAccount | None, user) -> list[dict]:
+def _officer_rows(account: OfficialAccount | None, user: User) -> list[dict[str, object]]:
     if account is not None:
         return [
             {
@@ -142,7 +149,9 @@ def _officer_rows(account: OfficialAccount | None, user) -> list[dict]:
     ]
 
 
-def initial_payload(*, kind: str, user, account: OfficialAccount | None = None) -> dict:
+def initial_payload(
+    *, kind: RequestKind, user: User, account: OfficialAccount | None = None
+) -> dict[str, str]:
     """Form data for a new request: the template for a registration, today's record for a
     change, nothing for a closure."""
     if kind == RequestKind.CLOSURE:
@@ -153,7 +162,7 @@ def initial_payload(*, kind: str, user, account: OfficialAccount | None = None) 
             user=user,
             initial={"department": user.department_id, "badge_status": "not_applied"},
         )
-        policy_initial = {}
+        policy_initial: dict[str, str] = {}
         if user.department_id:
             policy_initial = prefilled_policy_values(
                 account=OfficialAccount(department=user.department)
@@ -165,15 +174,16 @@ def initial_payload(*, kind: str, user, account: OfficialAccount | None = None) 
         )
         policy = current_policy(account=account)
         policy_initial = (
-            {f: getattr(policy, f) for f in PolicySectionForm._meta.fields} if policy else {}
+            {f: getattr(policy, f) for f in PolicySectionForm.Meta.fields} if policy else {}
         )
         rules_instance = OperationRules.objects.filter(account=account).first()
-    officers = OfficerFormSet(prefix="officers", initial=_officer_rows(account, user))
+    officer_rows = _officer_rows(account, user)
+    officers = OfficerFormSet(prefix="officers", initial=officer_rows)
     data = {
         **_form_data(acc_form),
         **_form_data(PolicySectionForm(prefix="policy", initial=policy_initial)),
         **_form_data(RulesSectionForm(prefix="rules", instance=rules_instance)),
-        "officers-TOTAL_FORMS": str(len(officers.initial)),
+        "officers-TOTAL_FORMS": str(len(officer_rows)),
         "officers-INITIAL_FORMS": "0",
         "officers-MIN_NUM_FORMS": "0",
         "officers-MAX_NUM_FORMS": "30",
@@ -186,11 +196,14 @@ def initial_payload(*, kind: str, user, account: OfficialAccount | None = None) 
 @dataclass
 class Proposal:
     request: ApprovalRequest
-    user: object
-    data: dict
+    user: User
+    data: dict[str, str]
+    show_errors: bool = dataclasses.field(default=False, init=False)  # prepare_for_display
 
     @classmethod
-    def of(cls, req: ApprovalRequest, *, user, data: dict | None = None) -> Proposal:
+    def of(
+        cls, req: ApprovalRequest, *, user: User, data: dict[str, str] | None = None
+    ) -> Proposal:
         proposal = cls(request=req, user=user, data=req.payload if data is None else data)
         proposal._build()
         return proposal
@@ -202,7 +215,7 @@ class Proposal:
             if section == "officers":
                 self.officers = OfficerFormSet(self.data, prefix="officers")
                 continue
-            kwargs = {"prefix": section}
+            kwargs: dict[str, Any] = {"prefix": section}  # each section form's own arguments
             if section == "account":
                 kwargs["user"] = self.user
                 kwargs["request_department"] = self.request_department
@@ -215,14 +228,22 @@ class Proposal:
             self.forms[section] = FORM_SECTIONS[section](self.data, **kwargs)
 
     @property
-    def request_department(self):
+    def account_form(self) -> AccountSectionForm:
+        """The account section (of a registration or a change)."""
+        form = self.forms["account"]
+        if not isinstance(form, AccountSectionForm):
+            raise TypeError("the account section is an AccountSectionForm")
+        return form
+
+    @property
+    def request_department(self) -> Department | None:
         """The department the request belongs to (the account's, once submitted)."""
         return self.request.department if self.request.department_id else None
 
     @property
-    def sections(self) -> list[tuple[str, str, object]]:
+    def sections(self) -> list[tuple[str, str, forms.BaseForm | forms.BaseFormSet[Any]]]:
         """(key, title, form or formset) in the order they appear on the page."""
-        out = []
+        out: list[tuple[str, str, forms.BaseForm | forms.BaseFormSet[Any]]] = []
         for section in KIND_SECTIONS[self.request.kind]:
             form = self.officers if section == "officers" else self.forms[section]
             out.append((section, SECTION_TITLES[section], form))
@@ -258,10 +279,10 @@ class Proposal:
             )
         return count
 
-    def cleaned(self, section: str) -> dict:
+    def cleaned(self, section: str) -> dict[str, Any]:
         return self.forms[section].cleaned_data
 
-    def officer_rows(self) -> list[dict]:
+    def officer_rows(self) -> list[dict[str, Any]]:
         return [
             f.cleaned_data
             for f in self.officers.forms
@@ -271,7 +292,7 @@ class Proposal:
     @property
     def display_name(self) -> str:
         if self.request.kind == RequestKind.CLOSURE or self.request.kind == RequestKind.CHANGE:
-            return self.request.account.display_name if self.request.account_id else ""
+            return self.request.account.display_name if self.request.account is not None else ""
         return self.data.get("account-display_name", "")
 
 
@@ -312,7 +333,7 @@ def _unbind(proposal: Proposal) -> None:
     """Replace the bound forms by unbound ones showing the same values (no error marks)."""
     for section, form in list(proposal.forms.items()):
         initial = {name: form[name].data for name in form.fields}
-        kwargs = {"prefix": section, "initial": initial}
+        kwargs: dict[str, Any] = {"prefix": section, "initial": initial}
         if isinstance(form, forms.ModelForm):
             kwargs["instance"] = form.instance
         if section == "account":

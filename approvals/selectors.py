@@ -2,53 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts import identity
 from accounts.models import AccountStatus, OfficialAccount, Service
+from approvals import permissions
 from approvals.models import ApprovalRequest, RequestKind, RequestState
-from core import permissions
 from core.errors import parse_id
 from core.municipality import get_municipality
 from impersonation.models import KnownImpersonation
 from organization.models import descendant_ids
+from organization.permissions import is_head, is_pr_member, sees_everything
+
+if TYPE_CHECKING:
+    from organization.models import User
+    from organization.permissions import AnyUser
 
 
-def _with_relations(qs: QuerySet) -> QuerySet:
+def _with_relations(qs: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
     return qs.select_related("account__service", "department__parent__parent", "requester")
 
 
-def my_requests(user) -> QuerySet:
+def my_requests(user: User) -> QuerySet[ApprovalRequest]:
     return _with_relations(ApprovalRequest.objects.filter(requester=user))
 
 
-def awaiting(user) -> list[ApprovalRequest]:
+def awaiting(user: User) -> list[ApprovalRequest]:
     """Requests this person may decide now (the same predicate the buttons use)."""
     query = Q(pk__in=[])
-    if permissions.is_head(user) and user.department_id:
+    if is_head(user) and user.department_id:
         query |= Q(
             state=RequestState.AWAITING_HEAD,
             department_id__in=descendant_ids(user.department_id),
         )
-    if permissions.is_pr_member(user):
+    if is_pr_member(user):
         query |= Q(state=RequestState.AWAITING_PR)
     candidates = _with_relations(ApprovalRequest.objects.filter(query)).prefetch_related(
         "decisions"
     )
     return [r for r in candidates.order_by("submitted_at") if permissions.can_decide(user, r)]
-
-
-def accounts_for(user) -> QuerySet:
-    """The accounts a person works with: their department's, and those they are officer of."""
-    qs = OfficialAccount.objects.select_related("service", "department__parent__parent")
-    if permissions.is_sysadmin(user) or permissions.is_pr_member(user):
-        return qs
-    query = Q(officers__user=user)
-    if user.department_id:
-        query |= Q(department_id__in=descendant_ids(user.department_id))
-    return qs.filter(query).distinct()
 
 
 # --- Who must act next (issue 8 §4) ----------------------------------------------------------
@@ -62,36 +60,42 @@ class NextActor:
     stuck: bool = False
 
 
-def next_actor(req: ApprovalRequest, candidates: list | None = None) -> NextActor | None:
+def next_actor(req: ApprovalRequest, candidates: list[User] | None = None) -> NextActor | None:
     """Named by the same predicate as the buttons (``permissions.deciders``); None once the
     request has ended."""
     if req.state in (RequestState.DRAFT, RequestState.RETURNED):
-        doing = "提出" if req.state == RequestState.DRAFT else "修正して再提出"
-        return NextActor(f"申請者 {req.requester}（{doing}）")
+        doing = _("提出") if req.state == RequestState.DRAFT else _("修正して再提出")
+        return NextActor(
+            _("申請者 %(requester)s（%(doing)s）") % {"requester": req.requester, "doing": doing}
+        )
     if req.state not in (RequestState.AWAITING_HEAD, RequestState.AWAITING_PR):
         return None
     if req.state == RequestState.AWAITING_HEAD:
-        step = "所属長"
+        step = _("所属長")
     else:
         step = get_municipality().pr_division_name
     people = permissions.deciders(req, candidates)
     if people:
-        return NextActor(f"{step}：" + "、".join(str(u) for u in people))
+        names = pgettext("list separator", "、").join(str(u) for u in people)
+        return NextActor(_("%(step)s：%(people)s") % {"step": step, "people": names})
     if req.state == RequestState.AWAITING_PR:
-        why = (
-            f"{step}に、申請者と所属長の段階で承認した人以外の職員がいません（二人の目で確かめるため、"
-            "この二人は広報担当課の段階を判断できません）"
-        )
+        why = _(
+            "%(step)sに、申請者と所属長の段階で承認した人以外の職員がいません"
+            "（二人の目で確かめるため、この二人は広報担当課の段階を判断できません）"
+        ) % {"step": step}
     else:
-        why = "この所属の所属長（申請者以外）が登録されていません"
+        why = _("この所属の所属長（申請者以外）が登録されていません")
     return NextActor(
-        f"{step}：判断できる人がいません。{why}。システム管理者に職員の登録を依頼するか、"
-        "申請を取り下げてください。",
+        _(
+            "%(step)s：判断できる人がいません。%(why)s。"
+            "システム管理者に職員の登録を依頼するか、申請を取り下げてください。"
+        )
+        % {"step": step, "why": why},
         stuck=True,
     )
 
 
-def with_next_actor(requests) -> list[ApprovalRequest]:
+def with_next_actor(requests: Iterable[ApprovalRequest]) -> list[ApprovalRequest]:
     """Attach ``next_actor`` to each request of a list, asking for the candidates once."""
     requests = list(requests)
     candidates = list(permissions.decider_candidates())
@@ -100,17 +104,21 @@ def with_next_actor(requests) -> list[ApprovalRequest]:
     return requests
 
 
-def stuck(user) -> list[ApprovalRequest]:
+def stuck(user: AnyUser) -> list[ApprovalRequest]:
     """Requests nobody may decide now, for those who can see every request and act on it:
     the PR division and the system administrator (who registers staff)."""
-    if not (permissions.is_sysadmin(user) or permissions.is_pr_member(user)):
+    if not sees_everything(user):
         return []
     waiting = _with_relations(
         ApprovalRequest.objects.filter(
             state__in=(RequestState.AWAITING_HEAD, RequestState.AWAITING_PR)
         )
     ).prefetch_related("decisions")
-    return [r for r in with_next_actor(waiting.order_by("submitted_at")) if r.next_actor.stuck]
+    return [
+        r
+        for r in with_next_actor(waiting.order_by("submitted_at"))
+        if r.next_actor is not None and r.next_actor.stuck
+    ]
 
 
 # --- The proposed handle against the impersonation list and closed accounts (R17) ------------
@@ -118,8 +126,8 @@ def stuck(user) -> list[ApprovalRequest]:
 
 @dataclass
 class IdentityWarnings:
-    impersonations: list = field(default_factory=list)  # open KnownImpersonation rows
-    former: list = field(default_factory=list)  # closed official accounts with that handle
+    impersonations: list[KnownImpersonation] = field(default_factory=list)  # open ones
+    former: list[OfficialAccount] = field(default_factory=list)  # closed, with that handle
 
     def __bool__(self) -> bool:
         return bool(self.impersonations or self.former)
@@ -148,17 +156,16 @@ def identity_warnings(req: ApprovalRequest) -> IdentityWarnings:
     if key is None:
         return IdentityWarnings()
     service, identifier = key
+    former = OfficialAccount.objects.filter(
+        service=service, identifier=identifier, status=AccountStatus.CLOSED
+    ).select_related("service", "department__parent__parent")
+    if req.account_id is not None:
+        former = former.exclude(pk=req.account_id)
     return IdentityWarnings(
         impersonations=list(
             KnownImpersonation.objects.filter(
                 service=service, identifier=identifier, resolved_at__isnull=True
             ).select_related("service")
         ),
-        former=list(
-            OfficialAccount.objects.filter(
-                service=service, identifier=identifier, status=AccountStatus.CLOSED
-            )
-            .exclude(pk=req.account_id)
-            .select_related("service", "department__parent__parent")
-        ),
+        former=list(former),
     )

@@ -3,14 +3,20 @@ decision and queues mail, in one transaction (Zulip's do_* with an audit row).""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 from django_fsm import TransitionNotAllowed
 
 from accounts.models import ENDED_STATUSES, OfficialAccount
-from approvals import effects, selectors
+from accounts.permissions import can_request_change
+from approvals import effects, permissions, selectors
 from approvals.models import (
     OPEN_STATES,
+    TITLE_MAX_LENGTH,
     Action,
     ApprovalRequest,
     Decision,
@@ -20,7 +26,6 @@ from approvals.models import (
 )
 from approvals.notifications import notify
 from approvals.proposal import Proposal, extract_payload, initial_payload
-from core import permissions
 from core.errors import (
     CommentRequired,
     DomainError,
@@ -31,40 +36,44 @@ from core.errors import (
 from core.municipality import get_municipality
 from impersonation.models import KnownImpersonation
 from impersonation.services import impersonation_resolve
+from organization.permissions import can_file_new
 
-TITLE_MAX = ApprovalRequest._meta.get_field("title").max_length
+if TYPE_CHECKING:
+    from organization.models import User
 
 
-def _title(kind: str, account: OfficialAccount | None, payload: dict) -> str:
+def _title(kind: str, account: OfficialAccount | None, payload: Mapping[str, object]) -> str:
     # The name as typed on the request, so a title follows an edit after a return (issue 8
     # §4); a closure carries no account section and keeps the account's name.
-    name = payload.get("account-display_name") or (account.display_name if account else "")
-    name = " ".join(str(name).split())  # a draft may hold anything: one line, within the column
-    if len(name) > TITLE_MAX:
-        name = name[: TITLE_MAX - 1] + "…"
-    return name or "（アカウント名未入力）"
+    typed = payload.get("account-display_name") or (account.display_name if account else "")
+    name = " ".join(str(typed).split())  # a draft may hold anything: one line, within the column
+    if len(name) > TITLE_MAX_LENGTH:
+        name = name[: TITLE_MAX_LENGTH - 1] + "…"
+    return name or gettext("（アカウント名未入力）")
 
 
-def _requester_side(req: ApprovalRequest, actor) -> str:
+def _requester_side(req: ApprovalRequest, actor: User) -> Step:
     """The step recorded when someone submits or withdraws: the requester themself, or a
     colleague of the department acting for them (named as such, not as 申請者)."""
     return Step.REQUESTER if actor.pk == req.requester_id else Step.DEPARTMENT
 
 
 @transaction.atomic
-def request_create(*, kind: str, actor, account: OfficialAccount | None = None) -> ApprovalRequest:
+def request_create(
+    *, kind: RequestKind, actor: User, account: OfficialAccount | None = None
+) -> ApprovalRequest:
     """Open a draft: a registration pre-filled from the template, a change pre-filled from
     today's record, or a closure."""
     if kind == RequestKind.NEW:
-        if not permissions.can_file_new(actor):
+        if not can_file_new(actor) or actor.department is None:
             raise NotAllowed
         department = actor.department
     else:
-        if account is None or not permissions.can_request_change(actor, account):
+        if account is None or not can_request_change(actor, account):
             raise NotAllowed
         OfficialAccount.objects.select_for_update().filter(pk=account.pk).first()
         if account.requests.filter(state__in=OPEN_STATES).exists():
-            raise InvalidTransition("このアカウントには処理中の申請があります。")
+            raise InvalidTransition(gettext("このアカウントには処理中の申請があります。"))
         department = account.department
     payload = initial_payload(kind=kind, user=actor, account=account)
     try:
@@ -78,7 +87,7 @@ def request_create(*, kind: str, actor, account: OfficialAccount | None = None) 
                 title=_title(kind, account, payload),
             )
     except IntegrityError as exc:  # a concurrent request for the same account won
-        raise InvalidTransition("このアカウントには処理中の申請があります。") from exc
+        raise InvalidTransition(gettext("このアカウントには処理中の申請があります。")) from exc
 
 
 def _lock(req: ApprovalRequest) -> ApprovalRequest:
@@ -91,7 +100,9 @@ def _lock(req: ApprovalRequest) -> ApprovalRequest:
 
 
 @transaction.atomic
-def request_save_draft(*, req: ApprovalRequest, actor, data) -> ApprovalRequest:
+def request_save_draft(
+    *, req: ApprovalRequest, actor: User, data: Mapping[str, str]
+) -> ApprovalRequest:
     """Keep whatever was typed, valid or not (nothing is lost)."""
     req = _lock(req)
     if not permissions.can_edit_request(actor, req):
@@ -103,7 +114,9 @@ def request_save_draft(*, req: ApprovalRequest, actor, data) -> ApprovalRequest:
 
 
 @transaction.atomic
-def request_submit(*, req: ApprovalRequest, actor, data=None) -> ApprovalRequest:
+def request_submit(
+    *, req: ApprovalRequest, actor: User, data: Mapping[str, str] | None = None
+) -> ApprovalRequest:
     """Validate in full and send to the department head (R1)."""
     req = _lock(req)
     if not permissions.can_edit_request(actor, req):
@@ -115,26 +128,20 @@ def request_submit(*, req: ApprovalRequest, actor, data=None) -> ApprovalRequest
     proposal = Proposal.of(req, user=actor)
     if not proposal.is_valid():
         raise ProposalInvalid(proposal)
-    if req.kind == RequestKind.NEW:
-        try:
-            with transaction.atomic():  # a savepoint: a lost race leaves the draft intact
-                account = effects.write_registration(req, proposal)
-                account.submit()
-                account.save()
-        except (IntegrityError, ValidationError) as exc:
-            # Another registration of the same account was submitted at the same moment
-            # (the live-key constraint): the form checks passed for both, one insert wins.
-            raise _lost_race(proposal, exc) from exc
-        req.account = account
-        req.department = account.department
     req.submit()
+    try:
+        effects.apply(req, Action.SUBMIT, proposal)
+    except (IntegrityError, ValidationError) as exc:
+        # Another registration of the same account was submitted at the same moment (the
+        # live-key constraint): the form checks passed for both, one insert wins.
+        raise _lost_race(proposal, exc) from exc
     req.save()
     _record(req, actor, _requester_side(req, actor), Action.SUBMIT)
     return req
 
 
 def _lost_race(proposal: Proposal, exc: Exception) -> ProposalInvalid:
-    form = proposal.forms["account"]
+    form = proposal.account_form
     instance = form.instance
     taken = (
         OfficialAccount.objects.filter(
@@ -145,18 +152,22 @@ def _lost_race(proposal: Proposal, exc: Exception) -> ProposalInvalid:
         .exists()
     )
     if taken:
-        form.add_error("url", "このアカウントは既に台帳に登録されています。")
+        form.add_error("url", gettext("このアカウントは既に台帳に登録されています。"))
     elif isinstance(exc, ValidationError):
         form.add_error(None, exc.messages)
     else:
         form.add_error(
             None,
-            "同時に行われた別の操作と重なったため保存できませんでした。もう一度提出してください。",
+            gettext(
+                "同時に行われた別の操作と重なったため保存できませんでした。もう一度提出してください。"
+            ),
         )
     return ProposalInvalid(proposal)
 
 
-def _record(req: ApprovalRequest, actor, step: str, action: str, comment: str = "") -> Decision:
+def _record(
+    req: ApprovalRequest, actor: User, step: Step, action: Action, comment: str = ""
+) -> Decision:
     decision = Decision(
         request=req, round=req.round, step=step, action=action, actor=actor, comment=comment
     )
@@ -169,8 +180,8 @@ def _record(req: ApprovalRequest, actor, step: str, action: str, comment: str = 
 def request_decide(
     *,
     req: ApprovalRequest,
-    actor,
-    action: str,
+    actor: User,
+    action: Action,
     comment: str = "",
     expected_state: str | None = None,
 ) -> ApprovalRequest:
@@ -192,21 +203,17 @@ def request_decide(
         raise NotAllowed
     if action in (Action.RETURN, Action.REJECT) and not comment:
         raise CommentRequired
+    proposal: Proposal | None = None
     try:
         if action == Action.APPROVE:
-            _approve(req, actor, step)
+            proposal = _approve(req, actor, step)
         elif action == Action.RETURN:
             req.return_for_revision()
-            if req.kind == RequestKind.NEW:
-                req.account.return_to_draft()
-                req.account.save()
         elif action == Action.REJECT:
             req.reject()
-            if req.kind == RequestKind.NEW:
-                req.account.abandon()
-                req.account.save()
         else:
             raise InvalidTransition
+        effects.apply(req, Action(action), proposal)
     except TransitionNotAllowed as exc:
         raise InvalidTransition from exc
     req.save()
@@ -214,26 +221,25 @@ def request_decide(
     return req
 
 
-def _approve(req: ApprovalRequest, actor, step: str) -> None:
+def _approve(req: ApprovalRequest, actor: User, step: Step) -> Proposal | None:
+    """The head's approval, or the PR division's final one; that one returns the proposal
+    whose effects (``effects.apply``) happen now, all or nothing (R1, R2)."""
     if step == Step.HEAD:
         req.approve_as_head()
-        return
-    # Final approval: the effects happen now, all or nothing (R1, R2).
+        return None
     proposal = Proposal.of(req, user=req.requester)
     if not proposal.is_valid():
         raise ProposalInvalid(
             proposal,
-            "申請内容が現在の台帳と矛盾するため承認できません（同じアカウントが登録された等）。"
-            "差し戻してください。",
+            gettext(
+                "申請内容が現在の台帳と矛盾するため承認できません（同じアカウントが登録された等）。"
+                "差し戻してください。"
+            ),
         )
     if req.kind != RequestKind.CLOSURE:
         _refuse_known_impersonation(proposal)
     req.approve_as_pr()
-    {
-        RequestKind.NEW: effects.apply_new,
-        RequestKind.CHANGE: effects.apply_change,
-        RequestKind.CLOSURE: effects.apply_closure,
-    }[req.kind](req, proposal)
+    return proposal
 
 
 class ImpersonationConflict(DomainError):
@@ -242,22 +248,29 @@ class ImpersonationConflict(DomainError):
 
 def _refuse_known_impersonation(proposal: Proposal) -> None:
     """A handle the public is warned about never quietly becomes official (issue 8 §2)."""
-    form = proposal.forms["account"]
+    form = proposal.account_form
     service, identifier = form.cleaned_data["service"], form.instance.identifier
     item = KnownImpersonation.objects.filter(
         service=service, identifier=identifier, resolved_at__isnull=True
     ).first()
     if item is not None:
         raise ImpersonationConflict(
-            f"このアカウント（{service.name} {item.display_handle}）は「なりすまし注意」の一覧に"
-            f"載っているため承認できません（R17）。{get_municipality().pr_division_name}が持ち主を"
-            "確かめ、この画面の「なりすまし登録との競合を解消」で記録してから承認してください。"
+            gettext(
+                "このアカウント（%(service)s %(handle)s）は「なりすまし注意」の一覧に"
+                "載っているため承認できません（R17）。%(division)sが持ち主を"
+                "確かめ、この画面の「なりすまし登録との競合を解消」で記録してから承認してください。"
+            )
+            % {
+                "service": service.name,
+                "handle": item.display_handle,
+                "division": get_municipality().pr_division_name,
+            }
         )
 
 
 @transaction.atomic
 def request_resolve_conflict(
-    *, req: ApprovalRequest, actor, item: KnownImpersonation, comment: str
+    *, req: ApprovalRequest, actor: User, item: KnownImpersonation, comment: str
 ) -> Decision:
     """The PR division has confirmed that the handle on the impersonation list is in fact the
     city's (e.g. a fake that was taken over, or a mistaken entry): the public warning is
@@ -269,12 +282,16 @@ def request_resolve_conflict(
         raise NotAllowed
     comment = comment.strip()
     if not comment:
-        raise CommentRequired("競合を解消する理由（持ち主を確かめた方法など）を記入してください。")
+        raise CommentRequired(
+            gettext("競合を解消する理由（持ち主を確かめた方法など）を記入してください。")
+        )
     key = selectors.proposed_key(req)
     if key is None or (item.service_id, item.identifier) != (key[0].pk, key[1]):
-        raise InvalidTransition("このなりすまし登録は、この申請のアカウントとは別のものです。")
+        raise InvalidTransition(
+            gettext("このなりすまし登録は、この申請のアカウントとは別のものです。")
+        )
     if item.resolved_at is not None:
-        raise InvalidTransition("このなりすまし登録は既に解消されています。")
+        raise InvalidTransition(gettext("このなりすまし登録は既に解消されています。"))
     item = impersonation_resolve(item=item, actor=actor)
     decision = Decision(
         request=req,
@@ -291,16 +308,14 @@ def request_resolve_conflict(
 
 
 @transaction.atomic
-def request_withdraw(*, req: ApprovalRequest, actor) -> ApprovalRequest:
+def request_withdraw(*, req: ApprovalRequest, actor: User) -> ApprovalRequest:
     req = _lock(req)
     if not permissions.can_withdraw(actor, req):
         if not req.is_open:
             raise InvalidTransition
         raise NotAllowed
     req.withdraw()
-    if req.kind == RequestKind.NEW and req.account_id:
-        req.account.abandon()
-        req.account.save()
+    effects.apply(req, Action.WITHDRAW)
     req.save()
     _record(req, actor, _requester_side(req, actor), Action.WITHDRAW)
     return req

@@ -1,21 +1,10 @@
-from django.contrib.auth import views as auth_views
+"""The request pages. Included by ``staff.urls`` into the ``staff`` namespace."""
+
 from django.urls import path
 
 from approvals import views
-from approvals.forms import LoginForm
-
-app_name = "staff"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            redirect_authenticated_user=True, authentication_form=LoginForm
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("requests/new/", views.request_new, name="request_new"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("requests/<int:pk>/edit/", views.request_edit, name="request_edit"),

@@ -3,73 +3,52 @@ message. State never changes on GET."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from approvals import selectors, services
+from approvals import permissions, selectors, services
 from approvals.diff import compare, summary
 from approvals.forms import DecisionForm
 from approvals.models import Action, ApprovalRequest, RequestKind
 from approvals.proposal import Proposal, add_officer_row, extract_payload, prepare_for_display
-from core import permissions
 from core.errors import DomainError, ProposalInvalid, parse_id
 from core.forms import LONG_TEXT_MAX
-from impersonation.models import ImpersonationReport, KnownImpersonation, ReportStatus
+from core.rules import rule, signed_in
+from impersonation.models import KnownImpersonation
 
-
-def dashboard(request):
-    user = request.user
-    return render(
-        request,
-        "staff/dashboard.html",
-        {
-            "awaiting": selectors.with_next_actor(selectors.awaiting(user)),
-            "stuck": selectors.stuck(user),
-            "my_requests": selectors.with_next_actor(
-                selectors.my_requests(user).prefetch_related("decisions")[:50]
-            ),
-            "my_accounts": selectors.accounts_for(user).exclude(status="abandoned")[:100],
-            "can_file_new": permissions.can_file_new(user),
-            "accounts_heading": "すべてのアカウント"
-            if permissions.is_pr_member(user) or permissions.is_sysadmin(user)
-            else "担当のアカウント",
-            "new_reports": ImpersonationReport.objects.filter(status=ReportStatus.NEW).count()
-            if permissions.can_manage_impersonations(user)
-            else None,
-        },
-    )
+if TYPE_CHECKING:
+    from organization.permissions import StaffRequest
 
 
 @require_POST
-def request_new(request):
+@rule(signed_in)  # the service refuses with a message saying why (organization: can_file_new)
+def request_new(request: StaffRequest) -> HttpResponse:
     try:
         req = services.request_create(kind=RequestKind.NEW, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("staff:dashboard")
-    messages.success(request, "新規登録の申請を下書きとして作成しました。")
+    messages.success(request, _("新規登録の申請を下書きとして作成しました。"))
     return redirect("staff:request_edit", pk=req.pk)
 
 
-def _get_request(request, pk: int, predicate) -> ApprovalRequest:
-    req = get_object_or_404(
-        ApprovalRequest.objects.select_related(
-            "account__service", "department__parent__parent", "requester"
-        ),
-        pk=pk,
+def _requests() -> QuerySet[ApprovalRequest]:
+    return ApprovalRequest.objects.select_related(
+        "account__service", "department__parent__parent", "requester"
     )
-    if not predicate(request.user, req):
-        raise PermissionDenied
-    return req
 
 
-def request_edit(request, pk: int):
-    req = _get_request(request, pk, permissions.can_view_request)
+@rule(permissions.can_view_request, load=_requests)
+def request_edit(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
     if not permissions.can_edit_request(request.user, req):
-        messages.info(request, "この申請は編集できない状態です。")
+        messages.info(request, _("この申請は編集できない状態です。"))
         return redirect("staff:request_detail", pk=req.pk)
     show_errors = req.state == "returned"
     if request.method == "POST":
@@ -80,8 +59,10 @@ def request_edit(request, pk: int):
         ):
             messages.warning(
                 request,
-                "担当職員の行の数を正しく受け取れなかったため、入力のあった行から数え直しました。"
-                "内容を確かめてください。",
+                _(
+                    "担当職員の行の数を正しく受け取れなかったため、入力のあった行から数え直しました。"
+                    "内容を確かめてください。"
+                ),
             )
         if action == "add_officer":
             data = add_officer_row(data)
@@ -90,8 +71,10 @@ def request_edit(request, pk: int):
             # Not stored (PostgreSQL refuses NUL in jsonb): shown again, every value as typed.
             messages.error(
                 request,
-                "画面に表示されない文字（NULなどの制御文字）が含まれていたため、保存していません。"
-                "取り除いてから、もう一度送信してください。",
+                _(
+                    "画面に表示されない文字（NULなどの制御文字）が含まれていたため、保存していません。"
+                    "取り除いてから、もう一度送信してください。"
+                ),
             )
             return render(
                 request,
@@ -105,10 +88,10 @@ def request_edit(request, pk: int):
                 # keeps everything typed (ATOMIC_REQUESTS commits the draft).
                 services.request_save_draft(req=req, actor=request.user, data=data)
                 services.request_submit(req=req, actor=request.user)
-                messages.success(request, "申請を提出しました。所属長の承認を待っています。")
+                messages.success(request, _("申請を提出しました。所属長の承認を待っています。"))
                 return redirect("staff:request_detail", pk=req.pk)
             services.request_save_draft(req=req, actor=request.user, data=data)
-            messages.success(request, "下書きを保存しました。")
+            messages.success(request, _("下書きを保存しました。"))
             anchor = "#officers" if action == "add_officer" else ""
             return redirect(reverse("staff:request_edit", args=[req.pk]) + anchor)
         except ProposalInvalid as exc:
@@ -127,8 +110,8 @@ def request_edit(request, pk: int):
     return render(request, "staff/request_edit.html", {"req": req, "proposal": proposal})
 
 
-def request_detail(request, pk: int):
-    req = _get_request(request, pk, permissions.can_view_request)
+@rule(permissions.can_view_request, load=_requests)
+def request_detail(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
     decisions = req.decisions.select_related("actor").all()
     proposal = Proposal.of(req, user=req.requester)
     return render(
@@ -153,15 +136,16 @@ def request_detail(request, pk: int):
 
 
 @require_POST
-def request_decide(request, pk: int):
-    req = _get_request(request, pk, permissions.can_view_request)
-    action = request.POST.get("action", "")
-    if action not in (Action.APPROVE, Action.RETURN, Action.REJECT):
-        messages.error(request, "操作を選んでください。")
+@rule(permissions.can_view_request, load=_requests)
+def request_decide(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
+    posted = request.POST.get("action", "")
+    if posted not in (Action.APPROVE, Action.RETURN, Action.REJECT):
+        messages.error(request, _("操作を選んでください。"))
         return redirect("staff:request_detail", pk=req.pk)
+    action = Action(posted)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("comment", [])))
+        messages.error(request, " ".join(map(str, form.errors.get("comment", []))))
         request.session["decision_comment"] = request.POST.get("comment", "").replace("\x00", "")
         return redirect("staff:request_detail", pk=req.pk)
     try:
@@ -178,38 +162,40 @@ def request_decide(request, pk: int):
             request.session["decision_comment"] = request.POST.get("comment", "")
         return redirect("staff:request_detail", pk=req.pk)
     done = {
-        Action.APPROVE: "承認しました。",
-        Action.RETURN: "差し戻しました。",
-        Action.REJECT: "却下しました。",
+        Action.APPROVE: _("承認しました。"),
+        Action.RETURN: _("差し戻しました。"),
+        Action.REJECT: _("却下しました。"),
     }
     messages.success(request, done[action])
     return redirect("staff:dashboard")
 
 
 @require_POST
-def request_withdraw(request, pk: int):
-    req = _get_request(request, pk, permissions.can_view_request)
+@rule(permissions.can_view_request, load=_requests)
+def request_withdraw(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
     try:
         services.request_withdraw(req=req, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("staff:request_detail", pk=req.pk)
-    messages.success(request, "申請を取り下げました。")
+    messages.success(request, _("申請を取り下げました。"))
     return redirect("staff:dashboard")
 
 
 @require_POST
-def request_resolve_conflict(request, pk: int):
+@rule(permissions.can_view_request, load=_requests)
+def request_resolve_conflict(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
     """R17: the PR division settles a clash with the known-impersonation list (issue 8 §2)."""
-    req = _get_request(request, pk, permissions.can_view_request)
     item_pk = parse_id(request.POST.get("impersonation"))
     item = KnownImpersonation.objects.filter(pk=item_pk).first() if item_pk else None
     if item is None:
-        messages.error(request, "解消するなりすまし登録が見つかりません。画面を更新してください。")
+        messages.error(
+            request, _("解消するなりすまし登録が見つかりません。画面を更新してください。")
+        )
         return redirect("staff:request_detail", pk=req.pk)
     form = DecisionForm(request.POST)  # NUL, control characters, length: a message
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("comment", [])))
+        messages.error(request, " ".join(map(str, form.errors.get("comment", []))))
         return redirect("staff:request_detail", pk=req.pk)
     try:
         services.request_resolve_conflict(
@@ -220,7 +206,10 @@ def request_resolve_conflict(request, pk: int):
     else:
         messages.success(
             request,
-            f"なりすまし登録（{item.service.name} {item.display_handle}）との競合を解消し、"
-            "公開の注意から外しました。",
+            _(
+                "なりすまし登録（%(service)s %(handle)s）との競合を解消し、"
+                "公開の注意から外しました。"
+            )
+            % {"service": item.service.name, "handle": item.display_handle},
         )
     return redirect("staff:request_detail", pk=req.pk)

@@ -38,9 +38,15 @@ def exchange(sock: socket.socket, request: bytes) -> tuple[int, str, int, bool]:
             break
     lines = buf[:end].decode("latin-1").split("\r\n")
     version, status, *_ = lines[0].split(" ", 2)
+    length, chunked, xcache, close = _headers(lines[1:], close=version == "HTTP/1.0")
+    size, close = _read_body(sock, buf[end + 4 :], length, chunked, close)
+    return int(status), xcache, size, close
+
+
+def _headers(lines: list[str], close: bool) -> tuple[int | None, bool, str, bool]:
+    """The header lines that matter here: (Content-Length, chunked, X-Cache, server closes)."""
     length, chunked, xcache = None, False, ""
-    close = version == "HTTP/1.0"
-    for line in lines[1:]:
+    for line in lines:
         name, _, value = line.partition(":")
         name, value = name.strip().lower(), value.strip().lower()
         if name == "content-length":
@@ -51,7 +57,13 @@ def exchange(sock: socket.socket, request: bytes) -> tuple[int, str, int, bool]:
             chunked = "chunked" in value
         elif name == "x-cache":
             xcache = value
-    body = buf[end + 4 :]
+    return length, chunked, xcache, close
+
+
+def _read_body(
+    sock: socket.socket, body: bytes, length: int | None, chunked: bool, close: bool
+) -> tuple[int, bool]:
+    """Read the rest of the body after the head: (body bytes, server closes)."""
     if length is not None:
         got = len(body)
         while got < length:
@@ -71,7 +83,7 @@ def exchange(sock: socket.socket, request: bytes) -> tuple[int, str, int, bool]:
         while chunk := sock.recv(65536):
             body += chunk
         size, close = len(body), True
-    return int(status), xcache, size, close
+    return size, close
 
 
 def client_process(port, requests, cum_weights, seconds, seed, per_conn, barrier, out) -> None:

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.common import HOST, ROOT
+from bench.common import HOST, ROOT, BenchError
 
 # --- Profiling one cache-miss request per page (in-process) ----------------------------------
 
@@ -45,7 +45,8 @@ def profile_main(paths: list[tuple[str, str]]) -> None:
         "not counted)"
     )
     for label, path in paths:
-        assert client.get(path).status_code == 200, path  # templates loaded, code warm
+        if client.get(path).status_code != 200:  # templates loaded, code warm
+            raise BenchError(f"{path} did not answer 200")
         miss_ms, hit_ms = [], []
         for _ in range(3):
             bump()  # a new public generation: the next request is a cache miss

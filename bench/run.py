@@ -115,6 +115,111 @@ def parse_args(argv=None):
     return args
 
 
+def seed_database(args, env) -> str:
+    """Migrate and seed the new database; the line that reports the seed time ("" if none)."""
+    t, _ = manage(env, "migrate", "--noinput", capture=True)
+    log(f"migrate: {t:.1f} s")
+    setup_s = t
+    t, _ = manage(env, "seed_demo")
+    log(f"seed_demo: {t:.1f} s")
+    setup_s += t
+    if args.accounts <= 0:
+        return ""
+    t, out = manage(env, "seed_demo", "--accounts", str(args.accounts))
+    own = re.search(r"（([\d.]+)秒）", out)
+    seed_line = (
+        f"seed: migrate + demo data {setup_s:.1f} s; {args.accounts} bulk accounts "
+        f"{t:.1f} s wall" + (f" ({own[1]} s inside seed_bulk_accounts)" if own else "")
+    )
+    log(seed_line)
+    return seed_line
+
+
+def measure_phases(targets, port, args, gunicorn, quiet):
+    """The cold phase, then the warm one (after every URL was cached): (phases, cache fills)."""
+    phases: list[tuple[str, list[Result]]] = []
+    if "cold" in args.phases:
+        # Each run has a cache of its own: this is the state right after an approval (every
+        # page is rendered again on its first request), seen through Zipf popularity.
+        phases.append((PHASES["cold"], run_phase("cold", targets, port, args, gunicorn, quiet)))
+    fills = []
+    if "warm" in args.phases:
+        for t in targets:
+            seconds = fill_cache(t, port)
+            fills.append((t, seconds))
+            log(f"cached every URL of {t.name} ({len(t.paths)}) in {seconds:.1f} s")
+        phases.append((PHASES["warm"], run_phase("warm", targets, port, args, gunicorn, quiet)))
+    return phases, fills
+
+
+def print_results(phases, fills, args, n_accounts, seed_line, log_tail) -> bool:
+    """Print the tables, the cache fills and the seed time; True when a request failed."""
+    for title, results in phases:
+        print_table(results, args, n_accounts, title)
+    if fills:
+        print("\nEvery URL of a target requested once (8 at a time) after the cold phase:")
+        for t, seconds in fills:
+            print(
+                f"  {t.name:<25} {len(t.paths):5d} URLs in {seconds:6.1f} s"
+                f" = {len(t.paths) / seconds:7.1f} URLs/s"
+            )
+    if seed_line:
+        print(seed_line)
+    if any(r.n_errors for _title, results in phases for r in results):
+        print(f"\ngunicorn log (last lines):\n{log_tail}")
+        return True
+    return False
+
+
+def profile_samples(targets) -> list[tuple[str, str]]:
+    """One URL of each page to profile: (label, path)."""
+    by_name = {t.name: t for t in targets}
+    samples = [("trivial", "/bench/trivial/")]
+    if "list /" in by_name:
+        samples.append(("list", "/"))
+    if "list /?page=N" in by_name:
+        samples.append(("list page", by_name["list /?page=N"].paths[-1]))
+    if "account /accounts/<id>/" in by_name:
+        samples.append(("account", by_name["account /accounts/<id>/"].paths[-1]))
+    for name, label in (("verify API", "verify API"), ("verify page", "verify page")):
+        vt = next((t for n, t in by_name.items() if n.startswith(name)), None)
+        if vt:
+            samples.append(
+                (f"{label} (registered)", next(p for p in vt.paths if "nosuch" not in p))
+            )
+            samples.append((f"{label} (unknown)", next(p for p in vt.paths if "nosuch" in p)))
+    return samples
+
+
+def profile(targets, env) -> bool:
+    """Profile one cache-miss request per page in a child process; False when it failed."""
+    proc = subprocess.run(
+        [PYTHON, "-m", "bench.run", "_profile", json.dumps(profile_samples(targets))],
+        cwd=ROOT,
+        env=env,
+        text=True,
+    )
+    if proc.returncode != 0:
+        log("profiling failed (see above)")
+        return False
+    return True
+
+
+def clean_up(args, gunicorn, prefix, created_db, tmp) -> None:
+    """Stop gunicorn, delete this run's cache keys, drop the database unless it is kept."""
+    stop_gunicorn(gunicorn)
+    drop_cache_keys(args, prefix)
+    if args.keep_db or args.reuse_db:
+        log(
+            f"kept database {args.db_name} (drop it with: dropdb -h {args.pg_host} "
+            f"-U {args.pg_user} {args.db_name})"
+        )
+    elif created_db:
+        drop_db(args)
+        log(f"dropped database {args.db_name}")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     os.chdir(ROOT)
@@ -136,20 +241,7 @@ def main(argv=None) -> int:
             log(f"creating database {args.db_name}")
             create_db(args)
             created_db = True
-            t, _ = manage(env, "migrate", "--noinput", capture=True)
-            log(f"migrate: {t:.1f} s")
-            setup_s = t
-            t, _ = manage(env, "seed_demo")
-            log(f"seed_demo: {t:.1f} s")
-            setup_s += t
-            if args.accounts > 0:
-                t, out = manage(env, "seed_demo", "--accounts", str(args.accounts))
-                own = re.search(r"（([\d.]+)秒）", out)
-                seed_line = (
-                    f"seed: migrate + demo data {setup_s:.1f} s; {args.accounts} bulk accounts "
-                    f"{t:.1f} s wall" + (f" ({own[1]} s inside seed_bulk_accounts)" if own else "")
-                )
-                log(seed_line)
+            seed_line = seed_database(args, env)
         t, _ = manage(env, "collectstatic", "--noinput", capture=True)
         log(f"collectstatic into {tmp / 'static'}: {t:.1f} s")
         rows = load_accounts(env)
@@ -167,65 +259,14 @@ def main(argv=None) -> int:
         for t in targets:
             warm(t, port, args.workers)
         log("warmed; measuring")
-        phases: list[tuple[str, list[Result]]] = []
-        if "cold" in args.phases:
-            # Each run has a cache of its own: this is the state right after an approval (every
-            # page is rendered again on its first request), seen through Zipf popularity.
-            phases.append((PHASES["cold"], run_phase("cold", targets, port, args, gunicorn, quiet)))
-        fills = []
-        if "warm" in args.phases:
-            for t in targets:
-                seconds = fill_cache(t, port)
-                fills.append((t, seconds))
-                log(f"cached every URL of {t.name} ({len(t.paths)}) in {seconds:.1f} s")
-            phases.append((PHASES["warm"], run_phase("warm", targets, port, args, gunicorn, quiet)))
+        phases, fills = measure_phases(targets, port, args, gunicorn, quiet)
         stop_gunicorn(gunicorn)
         if gunicorn.returncode not in (0, -signal.SIGTERM):
             log(f"gunicorn exited with {gunicorn.returncode}")
         log_tail = tail(tmp / "gunicorn.log", 15)
-        for title, results in phases:
-            print_table(results, args, len(rows), title)
-        if fills:
-            print("\nEvery URL of a target requested once (8 at a time) after the cold phase:")
-            for t, seconds in fills:
-                print(
-                    f"  {t.name:<25} {len(t.paths):5d} URLs in {seconds:6.1f} s"
-                    f" = {len(t.paths) / seconds:7.1f} URLs/s"
-                )
-        if seed_line:
-            print(seed_line)
-        if any(r.n_errors for _title, results in phases for r in results):
-            results = [r for _title, rs in phases for r in rs]
+        failed = print_results(phases, fills, args, len(rows), seed_line, log_tail)
+        if args.profile and not profile(targets, env):
             failed = True
-            print(f"\ngunicorn log (last lines):\n{log_tail}")
-
-        if args.profile:
-            by_name = {t.name: t for t in targets}
-            samples = [("trivial", "/bench/trivial/")]
-            if "list /" in by_name:
-                samples.append(("list", "/"))
-            if "list /?page=N" in by_name:
-                samples.append(("list page", by_name["list /?page=N"].paths[-1]))
-            if "account /accounts/<id>/" in by_name:
-                samples.append(("account", by_name["account /accounts/<id>/"].paths[-1]))
-            for name, label in (("verify API", "verify API"), ("verify page", "verify page")):
-                vt = next((t for n, t in by_name.items() if n.startswith(name)), None)
-                if vt:
-                    samples.append(
-                        (f"{label} (registered)", next(p for p in vt.paths if "nosuch" not in p))
-                    )
-                    samples.append(
-                        (f"{label} (unknown)", next(p for p in vt.paths if "nosuch" in p))
-                    )
-            proc = subprocess.run(
-                [PYTHON, "-m", "bench.run", "_profile", json.dumps(samples)],
-                cwd=ROOT,
-                env=env,
-                text=True,
-            )
-            if proc.returncode != 0:
-                log("profiling failed (see above)")
-                failed = True
     except BenchError as exc:
         log(f"FAILED: {exc}")
         failed = True
@@ -233,17 +274,7 @@ def main(argv=None) -> int:
         log("interrupted")
         failed = True
     finally:
-        stop_gunicorn(gunicorn)
-        drop_cache_keys(args, prefix)
-        if args.keep_db or args.reuse_db:
-            log(
-                f"kept database {args.db_name} (drop it with: dropdb -h {args.pg_host} "
-                f"-U {args.pg_user} {args.db_name})"
-            )
-        elif created_db:
-            drop_db(args)
-            log(f"dropped database {args.db_name}")
-        shutil.rmtree(tmp, ignore_errors=True)
+        clean_up(args, gunicorn, prefix, created_db, tmp)
     log(f"total {time.perf_counter() - run_started:.0f} s")
     return 1 if failed else 0
 

@@ -19,3 +19,7 @@ if os.environ.get("BENCH_STATIC_ROOT"):
 # the shared Redis database are never served as hits, and nothing needs to be flushed.
 if os.environ.get("BENCH_CACHE_PREFIX"):
     CACHES["default"]["KEY_PREFIX"] = os.environ["BENCH_CACHE_PREFIX"]
+
+# The benchmark talks plain HTTP to gunicorn on localhost, where production sits behind a TLS
+# reverse proxy: without this every request would be a 301 to https:// (not the page).
+SECURE_SSL_REDIRECT = False

@@ -1,17 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "公式SNSアカウント台帳 管理"
-admin.site.site_title = "公式SNSアカウント台帳"
-admin.site.index_title = "システム管理"
+admin.site.site_header = _("公式SNSアカウント台帳 管理")
+admin.site.site_title = _("公式SNSアカウント台帳")
+admin.site.index_title = _("システム管理")
 
 urlpatterns = [
     # Citizens: no login (each view is marked @login_not_required).
-    path("", include("accounts.urls.public")),
+    path("", include("public.urls")),
     path("api/", include("api.urls")),
-    # Staff: login required (LoginRequiredMiddleware).
-    path("staff/", include("approvals.urls")),
-    path("staff/accounts/", include("accounts.urls.staff")),
+    # Staff: login required (LoginRequiredMiddleware); each view declares its rule (core.rules).
+    path("staff/", include("staff.urls")),
+    path("staff/accounts/", include("staff.account_urls")),
     path("staff/impersonation/", include("impersonation.urls")),
     # System administrators: configuration.
     path("admin/", admin.site.urls),

@@ -9,21 +9,35 @@ In the admin both kinds are view-only, for the superuser too.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 
+if TYPE_CHECKING:
+    # The mixins below go in front of a ModelAdmin or an inline (of any model): type-checked
+    # as one. At run time they are plain classes.
+    from django.contrib.admin.options import BaseModelAdmin
 
-class HistoryReadOnlyMixin:
+    _AdminBase = BaseModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class HistoryReadOnlyMixin(_AdminBase):
     """django-simple-history's page for a past version saves whatever is POSTed to it, whatever
     the permissions and SIMPLE_HISTORY_REVERT_DISABLED say: history is for reading."""
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        # django-simple-history's SimpleHistoryAdmin (next in the MRO) has no type information.
+        return super().history_form_view(  # type: ignore[misc]
+            request, object_id, version_id, extra_context
+        )
 
 
 class ViewOnlyAdminMixin(HistoryReadOnlyMixin):
@@ -54,7 +68,7 @@ class ViewOnlyInlineMixin(ViewOnlyAdminMixin):
 
 
 class ViewOnlyAccessAttemptAdmin(ViewOnlyAdminMixin, AccessAttemptAdmin):
-    actions = []  # "clean up expired attempts" deletes rows
+    actions: list[str] = []  # "clean up expired attempts" deletes rows
 
 
 class ViewOnlyAccessLogAdmin(ViewOnlyAdminMixin, AccessLogAdmin):
@@ -94,7 +108,7 @@ class _SafeAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, valid, attr)
 
 
-class SafeAutocompleteMixin:
+class SafeAutocompleteMixin(_AdminBase):
     """Use in any ModelAdmin with ``autocomplete_fields``."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -21,6 +21,7 @@ request drafts, approvals.proposal).
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -50,7 +51,7 @@ EMAIL_MESSAGE = _(
 )
 
 
-def control_characters(value: str, *, multiline: bool) -> set[str]:
+def control_characters(value: str, *, multiline: bool) -> frozenset[str]:
     """The control characters in ``value`` that may not be stored (TAB/CR/LF are allowed in
     multi-line text)."""
     found = _CONTROL.intersection(value)
@@ -99,12 +100,26 @@ def prepare_text_field(field: forms.CharField) -> None:
         field.help_text = format_lazy("{}{}", field.help_text, limit) if field.help_text else limit
 
 
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """``form.fields[name]``, a foreign key's field, typed as such (to set its queryset)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name!r} is not a ModelChoiceField")
+    return field
+
+
 def normalise_email(value: str) -> str:
     """An address typed in full width (IME on) as the half-width address it means."""
     return unicodedata.normalize("NFKC", value).strip()
 
 
-class CleanInputMixin:
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm  # the mixin goes in front of a form class
+else:
+    _FormBase = object
+
+
+class CleanInputMixin(_FormBase):
     """Put first in a form's bases: ``class MyForm(CleanInputMixin, forms.Form)``."""
 
     def __init__(self, *args, **kwargs):
@@ -116,7 +131,8 @@ class CleanInputMixin:
                 if isinstance(field, forms.EmailField):
                     emails.append(self.add_prefix(name))
         if self.is_bound and any(isinstance(self.data.get(k), str) for k in emails):
-            data = self.data.copy()
+            # request.POST (a QueryDict, whose copy is mutable) or a dict; never changed in place.
+            data = self.data.copy() if isinstance(self.data, dict) else dict(self.data)
             for key in emails:
                 if isinstance(data.get(key), str):
                     data[key] = normalise_email(data[key])

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class PublicGeneration(models.Model):
@@ -15,8 +16,8 @@ class PublicGeneration(models.Model):
     value = models.PositiveBigIntegerField(default=1)
 
     class Meta:
-        verbose_name = "公開ページの版"
-        verbose_name_plural = "公開ページの版"
+        verbose_name = _("公開ページの版")
+        verbose_name_plural = _("公開ページの版")
         constraints = [models.CheckConstraint(condition=Q(pk=1), name="publicgeneration_one_row")]
 
     def __str__(self) -> str:
@@ -33,8 +34,8 @@ class RateLimitHit(models.Model):
     at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "受付回数の記録"
-        verbose_name_plural = "受付回数の記録"
+        verbose_name = _("受付回数の記録")
+        verbose_name_plural = _("受付回数の記録")
         indexes = [
             models.Index(fields=["scope", "key", "at"], name="ratelimit_count"),
             models.Index(fields=["scope", "at"], name="ratelimit_expiry"),

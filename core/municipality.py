@@ -13,7 +13,7 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from core.checklist import CHECKLIST_ITEMS
+from core.checklist import ALWAYS_ENFORCED, CHECKLIST_ITEMS, NOT_YET_SWITCHES
 
 
 @dataclass(frozen=True)
@@ -26,14 +26,21 @@ class Municipality:
     registry_page_url: str
 
     def applies(self, rule_id: str) -> bool:
-        """Whether checklist item ``rule_id`` (e.g. "R9") is switched on in this deployment."""
-        return rule_id in self.checklist
+        """Whether checklist item ``rule_id`` (e.g. "R9") applies in this deployment: switched
+        on, or one that always applies (R11, ``core.checklist.ALWAYS_ENFORCED``)."""
+        return rule_id in self.checklist or rule_id in ALWAYS_ENFORCED
 
 
 @cache
 def get_municipality() -> Municipality:
     raw = settings.MUNICIPALITY
     checklist = frozenset(item.strip().upper() for item in raw.get("CHECKLIST", []) if item)
+    not_yet = sorted(checklist & NOT_YET_SWITCHES.keys())
+    if not_yet:
+        raise ImproperlyConfigured(
+            "CHECKLIST_ITEMS names rules that are not switches yet; remove them: "
+            + "; ".join(f"{rule_id}: {NOT_YET_SWITCHES[rule_id]}" for rule_id in not_yet)
+        )
     unknown = checklist - CHECKLIST_ITEMS.keys()
     if unknown:
         raise ImproperlyConfigured(

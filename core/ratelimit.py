@@ -16,13 +16,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from core.models import RateLimitHit
 
 
 class RateLimited(DomainError):
-    message = (
+    message = _(
         "短い時間に多くの操作があったため、一時的に受け付けを止めています。"
         "時間をおいてお試しください。"
     )

@@ -48,10 +48,14 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         self._breaker_seconds = float(circuit_breaker_seconds)
 
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
+        # Private members of Django's client (django/core/cache/backends/redis.py) that
+        # django-stubs does not declare.
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._clients.get(id(pool))
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[id(pool)] = self._client(  # type: ignore[attr-defined]
+                connection_pool=pool
+            )
         return client
 
 

@@ -1,16 +1,13 @@
-"""Anything citizens see changed → public pages are stale (core/cache.py)."""
+"""Anything citizens see changed → public pages are stale (core/cache.py).
 
+``core`` knows no domain app (ADR 0013): each app says, in its ``AppConfig.ready``, which of
+its models citizens see (``watch_public``).
+"""
+
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
 from core.cache import bump
-
-PUBLIC_MODELS = (
-    "accounts.OfficialAccount",
-    "accounts.Service",
-    "organization.Department",
-    "policies.OperationPolicy",
-    "impersonation.KnownImpersonation",
-)
 
 
 def _bump(sender, **kwargs):
@@ -19,10 +16,9 @@ def _bump(sender, **kwargs):
     bump()
 
 
-def connect() -> None:
-    from django.apps import apps
-
-    for label in PUBLIC_MODELS:
-        model = apps.get_model(label)
+def watch_public(*models: type[Model]) -> None:
+    """Every save or delete of these models makes the public pages stale."""
+    for model in models:
+        label = model._meta.label
         post_save.connect(_bump, sender=model, dispatch_uid=f"public-bump-{label}-save")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"public-bump-{label}-delete")

@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import identity
-from accounts.models import Service
-from core.forms import CleanInputMixin
+from accounts.models import PUBLIC_STATUSES, Service
+from core.forms import CleanInputMixin, model_choice_field
 from impersonation.models import KnownImpersonation
 
 
@@ -61,15 +61,16 @@ class KnownImpersonationForm(CleanInputMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = Service.objects.all()
-        self.fields["imitates"].queryset = (
-            self.fields["imitates"]
-            .queryset.filter(status__in=("listed", "suspended"))
-            .select_related("service")
-        )
+        model_choice_field(self, "service").queryset = Service.objects.all()
+        imitates = model_choice_field(self, "imitates")
+        if imitates.queryset is not None:  # always, for a foreign key's field
+            imitates.queryset = imitates.queryset.filter(status__in=PUBLIC_STATUSES).select_related(
+                "service"
+            )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         service, raw = cleaned.get("service"), cleaned.get("url")
         if service and raw:
             try:
@@ -77,7 +78,7 @@ class KnownImpersonationForm(CleanInputMixin, forms.ModelForm):
             except identity.IdentityError as exc:
                 self.add_error("url", str(exc.message))
                 return cleaned
-            from accounts.verification import OFFICIAL, verify
+            from impersonation.verification import OFFICIAL, verify
 
             if verify(key.url).verdict == OFFICIAL:
                 self.add_error("url", _("これは公式アカウントとして登録されています。"))

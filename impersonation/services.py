@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import identity
 from accounts.models import Service
-from core import permissions, ratelimit
+from core import ratelimit
 from core.errors import DomainError, NotAllowed
+from impersonation import permissions
 from impersonation.models import ImpersonationReport, KnownImpersonation, ReportStatus
+
+if TYPE_CHECKING:
+    from impersonation.forms import KnownImpersonationForm
+    from organization.models import User
 
 REPORTS_PER_HOUR = 5
 
 
 class TooManyReports(DomainError):
-    message = (
+    message = gettext_lazy(
         "短い時間に多くの報告を受け付けたため、一時的に受付を止めています。"
         "時間をおいてお試しください。"
     )
@@ -63,13 +71,13 @@ def report_create(
 
 @transaction.atomic
 def report_close(
-    *, report: ImpersonationReport, actor, status: str, note: str = ""
+    *, report: ImpersonationReport, actor: User, status: ReportStatus, note: str = ""
 ) -> ImpersonationReport:
     if not permissions.can_manage_impersonations(actor):
         raise NotAllowed
     report = ImpersonationReport.objects.select_for_update().get(pk=report.pk)
     if report.status != ReportStatus.NEW:
-        raise DomainError("この報告は既に対応済みです。")
+        raise DomainError(_("この報告は既に対応済みです。"))
     report.status = status
     report.handled_by = actor
     report.handled_at = timezone.now()
@@ -79,10 +87,10 @@ def report_close(
 
 
 @transaction.atomic
-def impersonation_record(*, form, actor) -> KnownImpersonation:
+def impersonation_record(*, form: KnownImpersonationForm, actor: User) -> KnownImpersonation:
     if not permissions.can_manage_impersonations(actor):
         raise NotAllowed
-    item = form.save(commit=False)
+    item: KnownImpersonation = form.save(commit=False)
     item.created_by = actor
     item.full_clean()
     item.save()
@@ -90,7 +98,7 @@ def impersonation_record(*, form, actor) -> KnownImpersonation:
 
 
 @transaction.atomic
-def impersonation_resolve(*, item: KnownImpersonation, actor) -> KnownImpersonation:
+def impersonation_resolve(*, item: KnownImpersonation, actor: User) -> KnownImpersonation:
     """The fake account is gone: the public warning comes down."""
     if not permissions.can_manage_impersonations(actor):
         raise NotAllowed

@@ -36,7 +36,7 @@ class UserAdmin(SafeAutocompleteMixin, DjangoUserAdmin):
     list_select_related = ("department__parent__parent",)
     autocomplete_fields = ("department",)
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),  # Optional in the stubs; Django always sets it
         (_("所属と役割"), {"fields": ("department", "title", "role")}),
     )
     add_fieldsets = (

@@ -62,7 +62,9 @@ class Department(models.Model):
 
     def lineage(self) -> list[Department]:
         """This unit and its ancestors, nearest first."""
-        chain, node, seen = [], self, set()
+        chain: list[Department] = []
+        node: Department | None = self
+        seen: set[int] = set()
         while node is not None and node.pk not in seen:
             seen.add(node.pk)
             chain.append(node)

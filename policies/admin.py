@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import HistoryReadOnlyMixin, ViewOnlyAdminMixin
+from accounts.admin import OfficialAccountAdmin
+from accounts.models import OfficialAccount
+from core.admin import HistoryReadOnlyMixin, ViewOnlyAdminMixin, ViewOnlyInlineMixin
 from policies.models import OperationPolicy, OperationRules, PolicyTemplate
 
 
@@ -28,10 +31,10 @@ class OperationPolicyAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ("account",)
     fieldsets = (
         (None, {"fields": ("account", "version", "status", "published_at")}),
-        ("発信の目的と内容", {"fields": ("purpose", "content", "related_url")}),
-        ("運用方法・ルール", {"fields": PolicyTemplate.TEMPLATE_FIELDS}),
+        (_("発信の目的と内容"), {"fields": ("purpose", "content", "related_url")}),
+        (_("運用方法・ルール"), {"fields": PolicyTemplate.TEMPLATE_FIELDS}),
         (
-            "公開時のアカウント情報",
+            _("公開時のアカウント情報"),
             {"fields": ("service_name", "account_name", "account_url", "department_name")},
         ),
         (None, {"fields": ("created_at", "created_by")}),
@@ -47,3 +50,29 @@ class OperationRulesAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     search_fields = ("account__display_name", "account__identifier")
     autocomplete_fields = ("account",)
     list_select_related = ("account__service",)
+
+
+# --- The account's page in the admin, with its rules and policy versions ------------------
+# ``accounts`` sits below ``policies`` (ADR 0013), so the inlines that show policies are
+# added here, to the account admin ``accounts.admin`` registered.
+
+
+class OperationRulesInline(ViewOnlyInlineMixin, admin.StackedInline):
+    model = OperationRules
+
+
+class PolicyVersionInline(ViewOnlyInlineMixin, admin.TabularInline):
+    """Versions are listed here and shown on their own page."""
+
+    model = OperationPolicy
+    fields = ("version", "status", "published_at", "created_by")
+    show_change_link = True
+    ordering = ("-version",)
+
+
+class OfficialAccountWithPoliciesAdmin(OfficialAccountAdmin):
+    inlines = [*OfficialAccountAdmin.inlines, OperationRulesInline, PolicyVersionInline]
+
+
+admin.site.unregister(OfficialAccount)
+admin.site.register(OfficialAccount, OfficialAccountWithPoliciesAdmin)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -76,8 +77,27 @@ class PolicyStatus(models.TextChoices):
     PUBLISHED = "published", _("公開済み")
 
 
+# R3: the items no published version may leave empty — purpose and content (001 §3(1)ウ),
+# replies and the contact for unanswered comments (001 §3(1)エ, §7(2)), deletion rules
+# (000 §4(1)), prohibited matters, intellectual property, disclaimer (001 §3(1)オ–キ).
+# The one declaration: the request form requires them (approvals.forms.PolicySectionForm)
+# and the database refuses a published row without them (``policy_published_has_required_items``).
+REQUIRED_FOR_PUBLICATION = (
+    "purpose",
+    "content",
+    "reply_policy",
+    "contact",
+    "prohibited_matters",
+    "intellectual_property",
+    "disclaimer",
+    "deletion_rules",
+)
+
+
 class OperationPolicy(PolicyText):
     """One version of an account's operation policy (アカウント運用ポリシー)."""
+
+    REQUIRED_FOR_PUBLICATION = REQUIRED_FOR_PUBLICATION
 
     account = models.ForeignKey(
         "accounts.OfficialAccount",
@@ -134,10 +154,23 @@ class OperationPolicy(PolicyText):
                 | Q(status="published", published_at__isnull=False),
                 name="policy_published_iff_published_at",
             ),
+            models.CheckConstraint(
+                condition=Q(status=PolicyStatus.DRAFT)
+                | Q(*(~Q(**{field: ""}) for field in REQUIRED_FOR_PUBLICATION)),
+                name="policy_published_has_required_items",
+                violation_error_message=_(
+                    "公開する運用ポリシーには、目的・掲載内容・コメントへの対応・問い合わせ先・"
+                    "禁止事項・知的財産権・免責事項・削除の基準をすべて記入してください（R3）。"
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.account.display_name} 第{self.version}版（{self.get_status_display()}）"
+        return gettext("%(account)s 第%(version)s版（%(status)s）") % {
+            "account": self.account.display_name,
+            "version": self.version,
+            "status": self.get_status_display(),
+        }
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and self._stored_status() == PolicyStatus.PUBLISHED:
@@ -148,10 +181,6 @@ class OperationPolicy(PolicyText):
         if self._stored_status() == PolicyStatus.PUBLISHED:
             raise PublishedPolicyError(PublishedPolicyError.message)
         return super().delete(*args, **kwargs)
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == PolicyStatus.PUBLISHED
 
     def _stored_status(self) -> str | None:
         return type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
@@ -187,4 +216,4 @@ class OperationRules(models.Model):
         verbose_name_plural = _("運用ルール（内部）")
 
     def __str__(self) -> str:
-        return f"{self.account} の運用ルール"
+        return gettext("%(account)s の運用ルール") % {"account": self.account}

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import OfficialAccount
 from core.municipality import get_municipality
+from organization.models import User
 from policies.models import OperationPolicy, PolicyStatus, PolicyTemplate
 from policies.template_defaults import DEFAULT_POLICY_TEMPLATE
 
@@ -39,7 +40,9 @@ def next_version(*, account: OfficialAccount) -> int:
     return (latest or 0) + 1
 
 
-def create_draft_policy(*, account: OfficialAccount, created_by=None, **values) -> OperationPolicy:
+def create_draft_policy(
+    *, account: OfficialAccount, created_by: User | None = None, **values: str
+) -> OperationPolicy:
     """A new draft version, pre-filled from the latest version or else from the template."""
     latest = account.policies.filter(status=PolicyStatus.PUBLISHED).order_by("-version").first()
     if latest is not None:

@@ -9,8 +9,23 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+# Python packages: exactly the versions and files in requirements/lock.txt (hashes checked),
+# made from pyproject.toml's ranges by scripts/lock.sh. uv installs them; uv itself is pinned
+# with hashes in requirements/uv.txt. Skipped while the venv holds what these files name (the
+# stamp); delete .venv/.requirements.sha256 to install again.
+stamp=.venv/.requirements.sha256
+want=$(cat requirements/uv.txt requirements/lock.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  # From PyPI, like everything else (the machine's pip.conf may add local folders).
+  PIP_CONFIG_FILE=/dev/null .venv/bin/python -m pip install --quiet --require-hashes --no-deps \
+    -r requirements/uv.txt
+  # PyPI only, as the lock was made (uv reads no pip.conf; a UV_* index setting must not leak in).
+  env -u UV_INDEX_URL -u UV_EXTRA_INDEX_URL -u UV_INDEX -u UV_DEFAULT_INDEX -u UV_FIND_LINKS \
+    .venv/bin/uv pip install --quiet --python .venv/bin/python --require-hashes \
+    -r requirements/lock.txt
+  .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e .
+  echo "$want" >"$stamp"
+fi
 
 # Bootstrap from the npm registry (package-lock.json pins it); never a CDN.
 if [ ! -d node_modules/bootstrap ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

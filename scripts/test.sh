@@ -4,4 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --browser
-exec .venv/bin/python -m pytest --create-db "$@"
+# In parallel: one pytest-xdist worker per CPU core (at most 8), each with a test database of its
+# own (test_<name>_gw0, …) and a Redis db of its own (tests/public/test_cache.py); loadgroup
+# keeps a module marked xdist_group on one worker (tests/e2e/test_accessibility.py).
+# `bash scripts/test.sh -n 0` runs everything in one process; `-x`, `-k`, paths work as usual.
+exec .venv/bin/python -m pytest --create-db -n auto --maxprocesses 8 --dist loadgroup "$@"

@@ -18,7 +18,7 @@ CHECKLIST_ON = {f"checklist-{rule}": "on" for rule in ("R6", "R7", "R11", "R14")
 
 
 def staff_for(account: OfficialAccount, users: dict):
-    """The demo operator and department head who act for ``account`` (core/demo.py USERS)."""
+    """The demo operator and department head who act for ``account`` (demo/data.py USERS)."""
     if account.department.code.startswith("5"):  # 危機管理局
         return users["operator2"], users["head2"]
     return users["operator"], users["head"]  # 経済観光局 (the tourism accounts)

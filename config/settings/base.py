@@ -7,6 +7,7 @@ environment here, once, into ``MUNICIPALITY``; code reads it through ``core.muni
 from pathlib import Path
 
 import environ
+from django.utils.translation import gettext_lazy, gettext_noop
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -46,6 +47,10 @@ LOCAL_APPS = [
     "approvals",
     "impersonation",
     "api",
+    # Pages that span several apps, and demo data: the top layer (ADR 0013).
+    "public",
+    "staff",
+    "demo",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -183,7 +188,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Language -----------------------------------------------------------------------------
 # Japanese is the only language: nothing flips to English on an English browser.
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", "日本語")]
+LANGUAGES = [("ja", gettext_noop("日本語"))]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
@@ -218,9 +223,12 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "公式SNSアカウント台帳 オープンデータAPI",
-    "DESCRIPTION": "自治体の公式SNSアカウントの一覧・運用ポリシー・確認（本物かどうか）。"
-    "登録やAPIキーは不要です。",
+    # Lazy strings are fine here: drf-spectacular turns them into str when it builds the schema.
+    "TITLE": gettext_lazy("公式SNSアカウント台帳 オープンデータAPI"),
+    "DESCRIPTION": gettext_lazy(
+        "自治体の公式SNSアカウントの一覧・運用ポリシー・確認（本物かどうか）。"
+        "登録やAPIキーは不要です。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI from the drf-spectacular-sidecar package: works on a closed network.
@@ -256,8 +264,9 @@ MUNICIPALITY = {
     # R8 (002 §3(2), 003 §5(3)): registration e-mail must be on one of these domains
     # (or a sub-domain of one); empty = any address is accepted.
     "ORG_EMAIL_DOMAINS": env.list("ORG_EMAIL_DOMAINS", default=[]),
-    # Which guideline checklist items apply in this deployment.
-    "CHECKLIST": env.list("CHECKLIST_ITEMS", default=["R6", "R7", "R8", "R10", "R11", "R14"]),
+    # Which guideline checklist items apply in this deployment (core/checklist.py says what
+    # each one does; R11 always applies).
+    "CHECKLIST": env.list("CHECKLIST_ITEMS", default=["R6", "R7", "R8", "R11", "R14"]),
     # The page on the municipality's own website that lists the official accounts (R6).
     "REGISTRY_PAGE_URL": env("REGISTRY_PAGE_URL", default=""),
 }

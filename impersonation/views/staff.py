@@ -1,24 +1,28 @@
 """The PR division's queue of reports and list of known impersonations."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import permissions
 from core.errors import DomainError, parse_id
+from core.rules import rule
 from impersonation import services
 from impersonation.forms import DismissForm, KnownImpersonationForm
 from impersonation.models import ImpersonationReport, KnownImpersonation, ReportStatus
+from impersonation.permissions import can_manage_impersonations
+
+if TYPE_CHECKING:
+    from organization.permissions import StaffRequest
 
 
-def _require_pr(user) -> None:
-    if not permissions.can_manage_impersonations(user):
-        raise PermissionDenied
-
-
-def queue(request):
-    _require_pr(request.user)
+@rule(can_manage_impersonations)
+def queue(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "staff/impersonation_queue.html",
@@ -34,8 +38,8 @@ def queue(request):
     )
 
 
-def record(request):
-    _require_pr(request.user)
+@rule(can_manage_impersonations)
+def record(request: StaffRequest) -> HttpResponse:
     report = None
     report_id = parse_id(request.GET.get("report"))
     if report_id is not None:
@@ -53,7 +57,7 @@ def record(request):
                         report=report, actor=request.user, status=ReportStatus.CONFIRMED
                     )
                 messages.success(
-                    request, "なりすましアカウントを登録し、公開ページに注意を掲載しました。"
+                    request, _("なりすましアカウントを登録し、公開ページに注意を掲載しました。")
                 )
                 return redirect("staff_impersonation:queue")
         status = 422
@@ -67,12 +71,12 @@ def record(request):
 
 
 @require_POST
-def dismiss(request, pk: int):
-    _require_pr(request.user)
+@rule(can_manage_impersonations)
+def dismiss(request: StaffRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(ImpersonationReport, pk=pk)
     form = DismissForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["note"]))
+        messages.error(request, " ".join(map(str, form.errors["note"])))
         return redirect("staff_impersonation:queue")
     try:
         services.report_close(
@@ -84,14 +88,14 @@ def dismiss(request, pk: int):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "報告を「対応不要」にしました。")
+        messages.success(request, _("報告を「対応不要」にしました。"))
     return redirect("staff_impersonation:queue")
 
 
 @require_POST
-def resolve(request, pk: int):
-    _require_pr(request.user)
+@rule(can_manage_impersonations)
+def resolve(request: StaffRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(KnownImpersonation, pk=pk)
     services.impersonation_resolve(item=item, actor=request.user)
-    messages.success(request, "なりすましの注意を取り下げました。")
+    messages.success(request, _("なりすましの注意を取り下げました。"))
     return redirect("staff_impersonation:queue")

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from accounts.hosts import service_of_host
 from accounts.identity import (
     SERVICE_HOSTS,
     SERVICE_SLUGS,
@@ -19,7 +20,6 @@ from accounts.identity import (
     IdentityError,
     canonicalize,
     check_not_shortener,
-    detect_service,
 )
 
 if not os.environ.get("DJANGO_SETTINGS_MODULE"):  # run with -p no:django
@@ -143,7 +143,7 @@ VALID = [
      "other:blog.example.lg.jp/お知らせ"),
     ("https://x.com.example.net/city_example", None, "other:x.com.example.net/city_example"),
     ("https://evil-x.com/city_example", None, "other:evil-x.com/city_example"),
-    # What core.demo seeds
+    # What demo.data seeds
     ("@sample_city_pr", "x", "x:sample_city_pr"),
     ("https://www.facebook.com/sample.city.pr", "facebook", "facebook:samplecitypr"),
     ("https://www.youtube.com/@samplecitych", "youtube", "youtube:@samplecitych"),
@@ -284,33 +284,10 @@ def test_canonicalize_refuses_unknown_service():
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("https://twitter.com/city_example", "x"),
-        ("ｘ．ｃｏｍ／ａｂｃ", "x"),
-        ("https://www.facebook.com/profile.php?id=1", "facebook"),
-        ("https://youtu.be/abc", "youtube"),
-        ("https://lin.ee/abc", "line"),
-        ("https://page.line.me/abc", "line"),
-        ("https://vm.tiktok.com/abc", "tiktok"),
-        ("https://bsky.app/profile/a.bsky.social", "bluesky"),
-        ("https://note.mu/abc", "note"),
-        ("https://x.com.example.net/abc", None),
-        ("https://evil-x.com/abc", None),
-        ("https://x.com@evil.example/", None),
-        ("https://blog.example.lg.jp/", None),
-        ("@city_example", None),
-        ("javascript:alert(1)", None),
-        ("", None),
-    ],
+    ("service", "host"), sorted((s, h) for s, hosts in SERVICE_HOSTS.items() for h in hosts)
 )
-def test_detect_service(raw, expected):
-    assert detect_service(raw) == expected
-
-
-@pytest.mark.parametrize("host", sorted(h for hosts in SERVICE_HOSTS.values() for h in hosts))
-def test_every_service_host_is_detected(host):
-    assert detect_service(f"https://{host}/abc") in SERVICE_SLUGS
+def test_every_service_host_is_the_service(service, host):
+    assert service_of_host(host) == service
 
 
 @pytest.mark.parametrize("host", sorted(SHORTENER_HOSTS))
@@ -470,7 +447,6 @@ def test_every_variation_gives_the_same_key(case):
     _kind, pasted, expected = case
     assert canonicalize(pasted) == expected
     assert canonicalize(pasted, expected.service) == expected
-    assert detect_service(pasted) == expected.service
 
 
 @given(pasted_accounts(), st.sampled_from(["", "@", "＠"]))
@@ -539,7 +515,7 @@ domain_label = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)
 @settings(deadline=None)
 def test_other_paths_keep_their_case(labels, tld, segments):
     host = ".".join([*labels, tld])
-    assume(detect_service(f"https://{host}/") is None)
+    assume(service_of_host(host) is None)
     try:
         check_not_shortener(f"https://{host}/")
     except IdentityError:
@@ -599,7 +575,6 @@ def test_lookalike_hosts_are_never_the_service(case):
         pass
     else:
         assert key.service == "other"
-    assert detect_service(url) is None
     with pytest.raises(IdentityError) as info:
         canonicalize(url, service)
     assert info.value.code == "lookalike_host"
@@ -625,11 +600,6 @@ def test_any_text_gives_a_key_or_an_identity_error(text, service):
     assert key.service in SERVICE_SLUGS
     assert service in (None, key.service)
     assert canonicalize(key.url, key.service) == key
-
-
-@given(st.one_of(st.text(), urlish))
-def test_detect_service_never_raises(text):
-    assert detect_service(text) in (None, *SERVICE_SLUGS)
 
 
 @given(st.one_of(st.text(), urlish))

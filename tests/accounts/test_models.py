@@ -6,8 +6,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
-from accounts.models import AccountStatus, InfoClass, Officer, OfficerRole, OfficialAccount
-from accounts.services import account_create_draft
+from accounts.forms import OfficialAccountAdminForm
+from accounts.models import (
+    AccountStatus,
+    InfoClass,
+    Officer,
+    OfficerRole,
+    OfficialAccount,
+    officer_problems,
+)
 from tests.factories import (
     OfficerFactory,
     OfficialAccountFactory,
@@ -20,14 +27,23 @@ pytestmark = pytest.mark.django_db
 
 
 def draft(raw: str, slug: str = "x", **fields) -> OfficialAccount:
-    values = {
+    """A new account record saved the way staff's forms save one (``accounts.forms``: the
+    identity from whatever was pasted); what the form refuses is raised as ValidationError."""
+    data = {
+        "service": service(slug).pk,
+        "url": raw,
         "display_name": "サンプル市公式",
-        "department": SectionFactory(),
+        "department": SectionFactory().pk,
         "purpose": "市政情報の発信",
         "registration_email": "sns@city.example.lg.jp",
+        "badge_status": "not_applied",
+        "info_class": InfoClass.NORMAL,
     }
-    values.update(fields)
-    return account_create_draft(service=service(slug), url_or_handle=raw, **values)
+    data.update(fields)
+    form = OfficialAccountAdminForm(data)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    return form.save()
 
 
 class TestCanonicalIdentity:
@@ -167,6 +183,26 @@ class TestOfficers:
         assert len(problems) == len(expected)
         for word, problem in zip(expected, problems, strict=True):
             assert word in problem
+
+    @pytest.mark.parametrize(
+        "roles",
+        [(), ("responsible", "manager"), ("responsible", "responsible", "operator"), ("manager",)],
+    )
+    def test_the_request_form_asks_the_models_rule(self, roles):
+        """001 §4(1) is declared once (accounts.models.officer_problems): the officer section
+        of a request refuses what the account's listing would, with the same words."""
+        from approvals.forms import OfficerFormSet
+
+        data = {"officers-TOTAL_FORMS": str(len(roles)), "officers-INITIAL_FORMS": "0"}
+        for i, role in enumerate(roles):
+            data |= {f"officers-{i}-role": role, f"officers-{i}-name": f"職員{i}"}
+        formset = OfficerFormSet(data, prefix="officers")
+        assert not formset.is_valid()
+        assert formset.non_form_errors() == officer_problems(roles)
+
+    def test_the_database_refuses_a_role_outside_001_section_4(self):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Officer.objects.create(account=OfficialAccountFactory(), role="owner", name="誰か")
 
 
 class TestLifecycle:

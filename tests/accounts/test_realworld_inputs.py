@@ -15,8 +15,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AccountStatus, OfficialAccount
-from accounts.verification import verify
 from impersonation.models import KnownImpersonation
+from impersonation.verification import verify
 from organization.models import User
 from tests.factories import OfficialAccountFactory, service
 from tests.seeding import seeded_for_module

@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 
 from accounts.models import OfficialAccount
 from tests import workflow
-from tests.approvals import conftest as approvals_fixtures
 
-# The demo municipality (core/demo.py: 12 listed accounts) and its staff, shared with the
-# workflow tests.
-demo = approvals_fixtures.demo
-users = approvals_fixtures.users
-tourism_account = approvals_fixtures.tourism_account
-bousai_account = approvals_fixtures.bousai_account
-
-# The demo officers (core/demo.py USERS) and the organisation's mail domain: none of these may
+# The demo officers (demo/data.py USERS) and the organisation's mail domain: none of these may
 # ever appear in open data.
 OFFICER_NAMES = ("佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村")
 ORG_MAIL_DOMAIN = "@city.example.lg.jp"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """The public cache (core/cache.py) lives in local memory across tests, while the
-    generation counter it is keyed on is rolled back with each test's database: start and end
-    every test with an empty cache so no test can be served another test's response."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 class SavepointClient(Client):

@@ -276,8 +276,7 @@ def _unlisted_account(users, status: str) -> OfficialAccount:
         )
     elif status == "approved_by_head":
         services.request_decide(req=req, actor=users["head"], action=Action.APPROVE)
-    account = OfficialAccount.objects.get(pk=req.account_id)
-    return account
+    return OfficialAccount.objects.get(pk=req.account_id)
 
 
 @pytest.mark.parametrize(

@@ -1,40 +1,5 @@
-"""Fixtures for the workflow: the demo municipality and filled-in request data."""
-
-import pytest
-from django.core.management import call_command
-
-from accounts.models import OfficialAccount
-from organization.models import User
-from tests.seeding import seeded_for_module
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-
-
-@pytest.fixture(scope="module")
-def _seeded_once(django_db_setup, django_db_blocker):
-    """The demo municipality seeded once per module that asks for it (tests/seeding.py)."""
-    with seeded_for_module(django_db_blocker):
-        yield
-
-
-@pytest.fixture
-def users(demo):
-    return {u.username: u for u in User.objects.all()}
-
-
-@pytest.fixture
-def tourism_account(demo):
-    """A listed account of 観光プロモーション課 (the operator's own department)."""
-    return OfficialAccount.objects.get(service__slug="instagram", identifier="sample_city_kanko")
-
-
-@pytest.fixture
-def bousai_account(demo):
-    """A listed account of 危機管理課 (another department)."""
-    return OfficialAccount.objects.get(service__slug="x", identifier="sample_bousai")
+"""Filled-in request data for the workflow tests (the demo municipality and its staff are
+shared fixtures: tests/conftest.py)."""
 
 
 def filled_registration(payload: dict, users: dict, **overrides) -> dict:

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 
 from accounts.models import Service
-from accounts.verification import verify
 from approvals import services
 from approvals.models import Action, Decision, RequestKind, RequestState
 from impersonation.models import KnownImpersonation
+from impersonation.verification import verify
 from tests.approvals.conftest import filled_registration
 from tests.workflow import CHECKLIST_ON, close_account
 

@@ -1,7 +1,7 @@
 """Every (state × action × role) of the approval workflow, through the real services.
 
 The table of what is legal is written out here by hand, from the rules in the docstring of
-``core.permissions`` and the transitions of ``approvals.models.ApprovalRequest`` — it does
+``approvals.permissions`` and the transitions of ``approvals.models.ApprovalRequest`` — it does
 not ask the predicates, so a predicate that drifts from the rules makes a test fail:
 
 - operators and managers of the department (here: ``operator``, who filed, and ``manager``)
@@ -32,17 +32,6 @@ from policies.models import PolicyStatus
 from tests.approvals.conftest import filled_registration
 
 pytestmark = pytest.mark.django_db
-
-# --- The demo municipality, seeded once for the module -----------------------------------
-# Seeding is the slow part. It is done once, inside a transaction that is rolled back when
-# the module ends; every test runs in its own savepoint inside it (pytest-django's ``db``),
-# so each test still starts from the freshly seeded data.
-
-
-@pytest.fixture
-def demo(_seeded_once, db):
-    """Overrides the conftest fixture: the data is already there (see ``_seeded_once``)."""
-
 
 # --- Roles, states, actions ---------------------------------------------------------------
 

@@ -6,7 +6,7 @@ for views that only accept POST — what a POST returns and what it does to the 
 A new URL without an entry here, or an entry for a URL that is gone, fails
 ``test_every_url_has_a_decision``: every URL is a decision someone has to write down.
 
-The expectations follow the rules of ``core.permissions`` (its docstring), written out by
+The expectations follow the rules of ``approvals.permissions`` (its docstring), written out by
 hand: anonymous people are sent to the login page from every staff page and see the public
 list; another department's operator or head gets 403 on that department's requests and
 accounts; the system administrator may read everything but decides nothing; a POST that is
@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from accounts.models import Service
@@ -32,26 +31,6 @@ from impersonation import services as impersonation_services
 from impersonation.models import ImpersonationReport, KnownImpersonation, ReportStatus
 
 pytestmark = pytest.mark.django_db
-
-# --- The demo municipality, seeded once for the module -----------------------------------
-# Seeding is the slow part: it is done once, inside a transaction rolled back when the
-# module ends; every test runs in its own savepoint inside it (pytest-django's ``db``).
-
-
-@pytest.fixture
-def demo(_seeded_once, db):
-    """Overrides the conftest fixture: the data is already there (see ``_seeded_once``)."""
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Public pages are cached per 'public generation', a counter in the database that is
-    rolled back after every test: start each test with an empty cache, so no response
-    leaks from one test into another."""
-    cache.clear()
-    yield
-    cache.clear()
-
 
 # --- Roles --------------------------------------------------------------------------------
 

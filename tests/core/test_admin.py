@@ -4,22 +4,16 @@ is view-only for the records the workflow governs or keeps as evidence (issue 8 
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import OfficialAccount
-from accounts.verification import verify
+from impersonation.verification import verify
 from organization.models import Department, User
 from policies.models import OperationPolicy, PolicyStatus
 
 pytestmark = pytest.mark.django_db
 
 DOMAIN_APPS = {"organization", "accounts", "policies", "approvals", "impersonation"}
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo")
 
 
 @pytest.fixture

@@ -6,9 +6,6 @@ from axes.models import AccessAttempt
 from django.test import RequestFactory
 
 from core.client_address import client_address
-from tests.approvals import conftest as approvals_fixtures
-
-demo = approvals_fixtures.demo
 
 LOGIN = "/staff/login/"
 

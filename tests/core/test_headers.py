@@ -6,12 +6,6 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from tests.approvals import conftest as approvals_fixtures
-
-demo = approvals_fixtures.demo
-users = approvals_fixtures.users
-tourism_account = approvals_fixtures.tourism_account
-
 pytestmark = pytest.mark.django_db
 
 CSP = "Content-Security-Policy"

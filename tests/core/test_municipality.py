@@ -24,3 +24,16 @@ def test_an_unknown_checklist_item_stops_the_deployment(configure):
     configure(CHECKLIST=["R6", "R99"])
     with pytest.raises(ImproperlyConfigured, match="R99"):
         get_municipality()
+
+
+def test_r11_applies_whatever_the_configuration_says(configure):
+    configure(CHECKLIST=[])
+    assert get_municipality().applies("R11")
+    assert not get_municipality().applies("R6")
+
+
+def test_a_rule_that_is_not_a_switch_yet_stops_the_deployment_saying_so(configure):
+    configure(CHECKLIST=["R6", "R12"])
+    with pytest.raises(ImproperlyConfigured, match="not switches yet; remove them: R12") as info:
+        get_municipality()
+    assert "operations issue" in str(info.value)

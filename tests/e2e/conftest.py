@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-PASSWORD = "demo-pass-2026"  # core.demo.DEMO_PASSWORD
+PASSWORD = "demo-pass-2026"  # demo.data.DEMO_PASSWORD
 TIMEOUT_MS = 10_000
 
 

@@ -42,8 +42,10 @@ IMPERSONATOR = "sample_kanko_jp"  # a fake X account imitating the tourism Insta
 
 # The mark makes pytest-django create the test database (and wrap each test in a transaction
 # that is rolled back); the module's data set itself is committed by the ``site`` fixture and
-# removed when the module ends.
-pytestmark = pytest.mark.django_db
+# removed when the module ends. With pytest-xdist the module runs whole on one worker
+# (scripts/test.sh: --dist loadgroup), so the data set is made once and the server stops
+# after the module's last test, as without workers.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("accessibility")]
 
 
 # --- One data set and one live server for the module ---------------------------------------

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts.verification import verify
 from impersonation.models import ImpersonationReport, KnownImpersonation
 from impersonation.services import report_create
+from impersonation.verification import verify
 from tests.factories import service
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,7 @@ on who asked is never stored (issue 8 §3).
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 import uuid
@@ -32,7 +33,10 @@ from core.redis_cache import DEFAULT_TIMEOUT
 from tests.redis_faults import FaultyRedis
 from tests.workflow import close_account
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# Redis db 13; with pytest-xdist, one db per worker (gw0 → 13, gw1 → 12, … gw7 → 6; scripts/
+# test.sh starts at most 8): a test that flushes the cache must not flush another worker's pages.
+REDIS_DB = 13 - int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")) % 8
+REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 DOWN_URL = "redis://127.0.0.1:1/0"  # nothing listens there
 VERIFY_TOURISM = "/api/v1/verify/?q=https://www.instagram.com/sample_city_kanko/"
 
@@ -81,7 +85,7 @@ def any_cache(request):
 
 @pytest.fixture
 def faulty_redis():
-    """A proxy in front of the real Redis (db 13) that the test can cut or hang."""
+    """A proxy in front of the real Redis (``REDIS_DB``) that the test can cut or hang."""
     if not _redis_up():
         pytest.skip("Redis is not running on 127.0.0.1:6379 (the CI machine has it)")
     proxy = FaultyRedis()
@@ -372,7 +376,7 @@ def test_a_closure_is_never_answered_official_when_redis_drops_the_connection(
     """The reproduction: Redis drops its connections while the closure is finally approved
     (and refuses new ones until it is back). Before, the generation token in Redis could not
     be advanced and the verifier kept answering "official" from the cache for ten minutes."""
-    use_redis(faulty_redis.url(13), circuit_breaker_seconds=0.2)
+    use_redis(faulty_redis.url(REDIS_DB), circuit_breaker_seconds=0.2)
     detail = reverse("public:account_detail", args=[tourism_account.pk])
     assert client.get(VERIFY_TOURISM).json()["verdict"] == "official"
     assert client.get(VERIFY_TOURISM)["X-Cache"] == "hit"
@@ -397,7 +401,7 @@ def test_a_hung_redis_costs_milliseconds_not_seconds(client, use_redis, faulty_r
     (redis-py waits 5 s for each of three calls). With the time-outs and the circuit breaker of
     core/redis_cache.py it costs one short time-out, then nothing."""
     faulty_redis.hang()
-    use_redis(faulty_redis.url(13))  # the defaults production gets from CACHE_URL
+    use_redis(faulty_redis.url(REDIS_DB))  # the defaults production gets from CACHE_URL
     listed = OfficialAccount.objects.filter(status__in=["listed", "suspended"]).count()
     started = time.monotonic()
     with caplog.at_level(logging.ERROR, logger="core.cache"):
@@ -414,7 +418,7 @@ def test_a_hung_redis_costs_milliseconds_not_seconds(client, use_redis, faulty_r
 
 def test_the_cache_is_used_again_once_redis_answers(client, use_redis, faulty_redis, demo):
     faulty_redis.hang()
-    use_redis(faulty_redis.url(13), circuit_breaker_seconds=0.2)
+    use_redis(faulty_redis.url(REDIS_DB), circuit_breaker_seconds=0.2)
     assert not client.get("/about/").has_header("X-Cache")
     faulty_redis.heal()
     time.sleep(0.3)

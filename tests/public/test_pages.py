@@ -135,7 +135,7 @@ def test_qr_code_is_a_standalone_svg_of_the_permalink(client, tourism_account, s
 
 def test_qr_code_encodes_the_permalink_on_the_configured_site(client, tourism_account, settings):
     settings.SITE_URL = "https://sns.city.example.lg.jp"
-    from accounts.views.public import qr_svg
+    from public.views import qr_svg
 
     page = client.get(reverse("public:account_detail", args=[tourism_account.pk]))
     permalink = f"https://sns.city.example.lg.jp/accounts/{tourism_account.pk}/"

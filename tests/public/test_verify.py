@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from accounts.verification import verify
 from impersonation.models import KnownImpersonation
+from impersonation.verification import verify
 from tests.factories import service
 from tests.workflow import close_account
 

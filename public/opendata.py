@@ -19,6 +19,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts import selectors
 from accounts.models import OfficialAccount
@@ -80,9 +81,23 @@ def accounts_csv(request):
     return response
 
 
+class EventKind:
+    """What happened. The word is also part of each entry's Atom id (``item_guid``), which a
+    feed reader keeps for good: it is an identifier, never translated; ``LABELS`` are shown."""
+
+    LISTED = "掲載"
+    REVISED = "運用ポリシー改定"
+    CLOSED = "廃止"
+    LABELS = {
+        LISTED: gettext_lazy("掲載"),
+        REVISED: gettext_lazy("運用ポリシー改定"),
+        CLOSED: gettext_lazy("廃止"),
+    }
+
+
 class Event(NamedTuple):
     when: datetime
-    kind: str  # 掲載 / 運用ポリシー改定 / 廃止
+    kind: str  # an EventKind
     account: OfficialAccount
     version: int | None
 
@@ -95,13 +110,15 @@ class RegistryFeed(Feed):
     limit = 50
 
     def title(self):
-        return f"{get_municipality().name} 公式SNSアカウントの更新情報"
+        return gettext("%(municipality)s 公式SNSアカウントの更新情報") % {
+            "municipality": get_municipality().name
+        }
 
     def link(self):
         return reverse("public:account_list")
 
     def subtitle(self):
-        return "公式アカウントの掲載・運用ポリシーの改定・廃止のお知らせ"
+        return gettext("公式アカウントの掲載・運用ポリシーの改定・廃止のお知らせ")
 
     def items(self):
         events = []
@@ -110,15 +127,23 @@ class RegistryFeed(Feed):
             .select_related("account__service")
             .order_by("-published_at")[: self.limit]
         ):
-            kind = "掲載" if policy.version == 1 else "運用ポリシー改定"
+            if policy.published_at is None:  # never: policy_published_iff_published_at
+                continue
+            kind = EventKind.LISTED if policy.version == 1 else EventKind.REVISED
             events.append(Event(policy.published_at, kind, policy.account, policy.version))
         for account in selectors.closed_accounts()[: self.limit]:
-            events.append(Event(account.closed_at, "廃止", account, None))
+            if account.closed_at is None:  # never: account_closed_iff_closed_at
+                continue
+            events.append(Event(account.closed_at, EventKind.CLOSED, account, None))
         events.sort(key=lambda e: e.when, reverse=True)
         return events[: self.limit]
 
     def item_title(self, item: Event):
-        return f"【{item.kind}】{item.account.display_name}（{item.account.service.name}）"
+        return gettext("【%(kind)s】%(name)s（%(service)s）") % {
+            "kind": EventKind.LABELS[item.kind],
+            "name": item.account.display_name,
+            "service": item.account.service.name,
+        }
 
     def item_description(self, item: Event):
         # Atom1Feed writes the description as <summary type="html">: the XML writer escapes it
@@ -129,11 +154,17 @@ class RegistryFeed(Feed):
     @staticmethod
     def _description_text(item: Event) -> str:
         name = item.account.display_name
-        if item.kind == "廃止":
-            return f"{name}は{item.when:%Y年%m月%d日}に廃止しました。"
-        if item.kind == "掲載":
-            return f"{name}を公式アカウントとして掲載しました。"
-        return f"{name}の運用ポリシーを第{item.version}版に改定しました。"
+        if item.kind == EventKind.CLOSED:
+            return gettext("%(name)sは%(date)sに廃止しました。") % {
+                "name": name,
+                "date": item.when.strftime(gettext("%Y年%m月%d日")),
+            }
+        if item.kind == EventKind.LISTED:
+            return gettext("%(name)sを公式アカウントとして掲載しました。") % {"name": name}
+        return gettext("%(name)sの運用ポリシーを第%(version)s版に改定しました。") % {
+            "name": name,
+            "version": item.version,
+        }
 
     def item_link(self, item: Event):
         if item.version and item.version > 1:

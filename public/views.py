@@ -14,12 +14,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 from accounts import selectors
-from accounts.verification import POST, POST_MESSAGE, verify
 from core.cache import cached_public
 from core.municipality import get_municipality
-from impersonation.models import KnownImpersonation
+from impersonation import selectors as impersonation_selectors
+from impersonation.verification import POST, POST_MESSAGE, verify
 from policies.selectors import published_versions
 
 PAGE_SIZE = selectors.PAGE_SIZE
@@ -74,7 +75,7 @@ def account_detail(request, pk: int):
     """The permalink: the account, its department, the policy now and every earlier version."""
     account = selectors.public_account(pk)
     if account is None:
-        raise Http404("公開されていないアカウントです。")
+        raise Http404(_("公開されていないアカウントです。"))
     versions = list(published_versions(account=account))
     return render(
         request,
@@ -84,7 +85,7 @@ def account_detail(request, pk: int):
             "policy": versions[0] if versions else None,
             "versions": versions,
             "permalink": permalink(account),
-            "warnings": selectors.impersonation_warnings(account),
+            "warnings": impersonation_selectors.impersonation_warnings(account),
         },
     )
 
@@ -96,8 +97,8 @@ def policy_version(request, pk: int, version: int):
     policy = (
         published_versions(account=account).filter(version=version).first() if account else None
     )
-    if policy is None:
-        raise Http404("この版の運用ポリシーはありません。")
+    if account is None or policy is None:
+        raise Http404(_("この版の運用ポリシーはありません。"))
     latest = published_versions(account=account).values_list("version", flat=True).first()
     return render(
         request,
@@ -130,7 +131,7 @@ def verify_page(request):
     query = request.GET.get("q", "")
     result = verify(query) if query.strip() else None
     post_message = ""
-    if result is not None and result.verdict == POST:
+    if result is not None and result.verdict == POST and result.key is not None:
         post_message = POST_MESSAGE.format(
             handle=result.key.display_handle, name=get_municipality().name
         )
@@ -144,9 +145,7 @@ def verify_page(request):
 @login_not_required
 @cached_public
 def impersonation_list(request):
-    warnings = KnownImpersonation.objects.filter(resolved_at__isnull=True).select_related(
-        "service", "imitates__service"
-    )
+    warnings = impersonation_selectors.open_impersonations()
     return render(request, "public/impersonation_list.html", {"warnings": warnings})
 
 

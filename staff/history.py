@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
-from accounts.models import Officer, OfficialAccount
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Officer, OfficerRole, OfficialAccount
 from policies.models import OperationPolicy, OperationRules
 
-ACTION = {"+": "作成", "~": "変更", "-": "削除"}
+ACTION = {"+": gettext_lazy("作成"), "~": gettext_lazy("変更"), "-": gettext_lazy("削除")}
 IGNORED = {
     "id",
     "history_id",
@@ -38,13 +41,13 @@ class Entry:
 
 def _describe(model, record) -> str:
     if model is OfficialAccount:
-        return f"アカウント「{record.display_name}」"
+        return _("アカウント「%(name)s」") % {"name": record.display_name}
     if model is Officer:
-        role = dict(Officer._meta.get_field("role").choices).get(record.role, record.role)
-        return f"担当職員（{role}）"
+        role = dict(OfficerRole.choices).get(record.role, record.role)
+        return _("担当職員（%(role)s）") % {"role": role}
     if model is OperationPolicy:
-        return f"運用ポリシー 第{record.version}版"
-    return "運用ルール（内部）"
+        return _("運用ポリシー 第%(version)s版") % {"version": record.version}
+    return _("運用ルール（内部）")
 
 
 def _changed(model, older, newer) -> tuple[str, ...]:
@@ -81,9 +84,9 @@ def account_history(account: OfficialAccount, *, limit: int = 200) -> list[Entry
                     Entry(
                         when=record.history_date,
                         subject=_describe(model, record),
-                        action=ACTION.get(record.history_type, record.history_type),
+                        action=str(ACTION.get(record.history_type, record.history_type)),
                         fields=fields,
-                        user=str(record.history_user) if record.history_user else "（システム）",
+                        user=str(record.history_user) if record.history_user else _("（システム）"),
                     )
                 )
     entries.sort(key=lambda e: e.when, reverse=True)

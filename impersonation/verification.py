@@ -14,9 +14,14 @@ look-alike never gets "official". The word "official" is said only for an exact 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+from django.db.models import QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts import identity, reading
-from accounts.models import AccountStatus, OfficialAccount, Service
+from accounts.models import PUBLIC_PAGE_STATUSES, AccountStatus, OfficialAccount, Service
 from accounts.search import fold, terms
 from impersonation.models import KnownImpersonation
 
@@ -25,22 +30,34 @@ OFFICIAL, POST, CLOSED, IMPERSONATION, UNKNOWN, UNREADABLE = (
 )  # fmt: skip
 VERDICTS = (OFFICIAL, POST, CLOSED, IMPERSONATION, UNKNOWN, UNREADABLE)
 
-PASTE_INSTEAD = (
+# Lazy: read when a verdict is given, in the language of the request.
+PASTE_INSTEAD = _(
     "アカウントのプロフィールページ（名前やアイコンを押すと開くページ）のURLか、"
     "@ID を貼り付けてください。"
 )
 REASONS = {
-    "shortener": "短縮URLからはアカウントを特定できません。"
-    "リンクを開いて表示されるアカウントのページのURLを貼り付けてください。",
-    "not_account": "このURLからはアカウントを特定できません。"
-    "動画や投稿のリンクなら、開いて投稿者の名前を押し、" + PASTE_INSTEAD,
-    "empty": "確認したいアカウントのURLか @ID を入力してください。",
-    "too_long": "入力が長すぎます。アカウントのURLか @ID だけを貼り付けてください。",
-    "bad_url": "URLとして読み取れませんでした。" + PASTE_INSTEAD,
-    "scheme": "http:// または https:// で始まるURLではありません。" + PASTE_INSTEAD,
+    "shortener": _(
+        "短縮URLからはアカウントを特定できません。"
+        "リンクを開いて表示されるアカウントのページのURLを貼り付けてください。"
+    ),
+    "not_account": format_lazy(
+        "{}{}",
+        _(
+            "このURLからはアカウントを特定できません。"
+            "動画や投稿のリンクなら、開いて投稿者の名前を押し、"
+        ),
+        PASTE_INSTEAD,
+    ),
+    "empty": _("確認したいアカウントのURLか @ID を入力してください。"),
+    "too_long": _("入力が長すぎます。アカウントのURLか @ID だけを貼り付けてください。"),
+    "bad_url": format_lazy("{}{}", _("URLとして読み取れませんでした。"), PASTE_INSTEAD),
+    "scheme": format_lazy(
+        "{}{}", _("http:// または https:// で始まるURLではありません。"), PASTE_INSTEAD
+    ),
 }
-# Issue 13: the exact wording, with the handle in the link and the municipality's name.
-POST_MESSAGE = (
+# Issue 13: the exact wording, with the handle in the link and the municipality's name
+# (filled with ``.format(handle=…, name=…)``).
+POST_MESSAGE = _(
     "このリンクは投稿を指しています。リンクに含まれる {handle} は{name}の公式アカウントですが、"
     "投稿そのものは別のアカウントのものかもしれません。"
     "開いて、投稿者の名前が {handle} であることを確かめてください。"
@@ -100,7 +117,11 @@ class Verdict:
         return [m for m in self.services if m.verdict != OFFICIAL]
 
 
-def _matching(queryset, keys: list[identity.AccountKey]) -> list:
+# A row with a key: an official account or a known fake.
+_Keyed = TypeVar("_Keyed", OfficialAccount, KnownImpersonation)
+
+
+def _matching(queryset: QuerySet[_Keyed], keys: list[identity.AccountKey]) -> list[_Keyed]:
     """Rows of ``queryset`` (with ``service`` joined) whose key is one of ``keys``.
 
     A bare @handle means up to one key per service, mostly with the same identifier: the
@@ -132,9 +153,7 @@ def _per_service(keys: list[identity.AccountKey]) -> list[ServiceMatch]:
     prefixes = {key: _site_prefixes(key) for key in keys}
     keys_and_prefixes = [p for key in keys for p in prefixes[key]]
     accounts = _matching(
-        OfficialAccount.objects.filter(
-            status__in=(AccountStatus.LISTED, AccountStatus.SUSPENDED, AccountStatus.CLOSED)
-        )
+        OfficialAccount.objects.filter(status__in=PUBLIC_PAGE_STATUSES)
         .select_related("service", "department__parent__parent")
         .order_by("-closed_at", "pk"),
         keys_and_prefixes,
@@ -178,9 +197,7 @@ def _by_name(text: str) -> list[OfficialAccount]:
     words = terms(text)
     if not words or len(fold(text)) < 2:
         return []
-    qs = OfficialAccount.objects.filter(
-        status__in=(AccountStatus.LISTED, AccountStatus.SUSPENDED)
-    ).select_related("service", "department__parent__parent")
+    qs = OfficialAccount.objects.public().select_related("service", "department__parent__parent")
     for word in words:
         qs = qs.filter(search_text__contains=word)
     return list(qs.order_by("service__sort_order", "pk")[:MAX_SUGGESTIONS])
@@ -199,7 +216,7 @@ def _official_elsewhere(asked: reading.Query) -> list[ServiceMatch]:
 def _unreadable(query: str, exc: identity.IdentityError) -> Verdict:
     if exc.code in _NOT_OFFICIAL_CODES:
         return Verdict(UNKNOWN, query, reason=str(exc.message), code=exc.code)
-    reason = REASONS.get(exc.code, str(exc.message))
+    reason = str(REASONS.get(exc.code, exc.message))
     suggestions = _by_name(query) if exc.code == "unreadable_text" else []
     if suggestions:
         reason = ""
@@ -211,10 +228,12 @@ def verify(query: str) -> Verdict:
     impersonation, not registered (unknown), or nothing we can read (unreadable)."""
     query = query or ""
     if len(query) > MAX_QUERY:  # never read a prefix: the rest may lead elsewhere
-        return Verdict(UNREADABLE, query[:MAX_QUERY], reason=REASONS["too_long"], code="too_long")
+        return Verdict(
+            UNREADABLE, query[:MAX_QUERY], reason=str(REASONS["too_long"]), code="too_long"
+        )
     if "\x00" in query:  # a browser would keep it (as %00): it is not the account's page
         return Verdict(
-            UNREADABLE, query.replace("\x00", ""), reason=REASONS["bad_url"], code="bad_url"
+            UNREADABLE, query.replace("\x00", ""), reason=str(REASONS["bad_url"]), code="bad_url"
         )
     try:
         asked = reading.interpret(query)

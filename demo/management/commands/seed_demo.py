@@ -9,25 +9,33 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
-from core.demo import DEMO_PASSWORD, seed_bulk_accounts, seed_municipality
+from demo.data import DEMO_PASSWORD, seed_bulk_accounts, seed_municipality
 
 
 class Command(BaseCommand):
-    help = "デモ用の組織・職員・公式アカウントを作成します（何度実行しても同じ結果になります）。"
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse needs a str, not a lazy one: translated when the command is loaded.
+        self.help = _(
+            "デモ用の組織・職員・公式アカウントを作成します（何度実行しても同じ結果になります）。"
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--accounts",
             type=int,
             default=0,
-            help="公開中のアカウントをさらにN件まとめて追加します（性能測定用）。",
+            help=_("公開中のアカウントをさらにN件まとめて追加します（性能測定用）。"),
         )
 
     def handle(self, *args, accounts: int = 0, **options) -> None:
         users = seed_municipality()
-        self.stdout.write(self.style.SUCCESS("デモデータを用意しました。"))
-        self.stdout.write(f"デモ用パスワード（全員共通）: {DEMO_PASSWORD}")
+        self.stdout.write(self.style.SUCCESS(_("デモデータを用意しました。")))
+        self.stdout.write(
+            _("デモ用パスワード（全員共通）: %(password)s") % {"password": DEMO_PASSWORD}
+        )
         for user in users:
             self.stdout.write(
                 f"  {user.username:<10} {user.get_role_display()}（{user.department or '—'}）"
@@ -38,6 +46,7 @@ class Command(BaseCommand):
             elapsed = time.perf_counter() - started
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"公開中のアカウントを{created}件追加しました（{elapsed:.1f}秒）。"
+                    _("公開中のアカウントを%(count)s件追加しました（%(seconds).1f秒）。")
+                    % {"count": created, "seconds": elapsed}
                 )
             )

@@ -29,7 +29,7 @@ from organization.models import Department, User
 from policies.models import OperationPolicy, OperationRules, PolicyStatus, PolicyTemplate
 from policies.services import create_draft_policy, get_policy_template, publish_policy
 
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 — the published password of demo users only
 
 # (code, name, kind, parent code, is PR division)
 DEPARTMENTS = [
@@ -157,19 +157,6 @@ ACCOUNTS = [
     ),
 ]
 
-SERVICE_BADGES = {
-    "x": True,
-    "facebook": True,
-    "instagram": True,
-    "youtube": True,
-    "line": True,
-    "tiktok": True,
-    "threads": True,
-    "bluesky": False,
-    "note": False,
-    "other": False,
-}
-
 
 def _department_name(code: str, name: str | None) -> str:
     return name or get_municipality().pr_division_name
@@ -220,7 +207,8 @@ def seed_users(departments: dict[str, Department]) -> list[User]:
 
 
 def seed_services() -> dict[str, Service]:
-    """The catalogue comes from a data migration; restored here if the table was emptied."""
+    """The Service rows come from the catalogue (``accounts.catalogue``) by a data migration;
+    restored here if the table was emptied."""
     ensure_catalogue(Service)
     return {s.slug: s for s in Service.objects.all()}
 

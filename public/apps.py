@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PublicConfig(AppConfig):
+    """Citizens' pages that span several apps: the list, the account page with its policy,
+    the verifier, open data. No login; nothing here names a member of staff."""
+
+    name = "public"
+    verbose_name = _("市民向けの公開ページ")

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from approvals.models import RequestKind
+from staff import accounts
+
+app_name = "staff_accounts"
+
+urlpatterns = [
+    path("", accounts.account_list, name="list"),
+    path("<int:pk>/", accounts.account_detail, name="detail"),
+    path(
+        "<int:pk>/change/",
+        accounts.account_request,
+        {"kind": RequestKind.CHANGE},
+        name="request_change",
+    ),
+    path(
+        "<int:pk>/close/",
+        accounts.account_request,
+        {"kind": RequestKind.CLOSURE},
+        name="request_closure",
+    ),
+]

@@ -1,0 +1,82 @@
+"""Staff views of accounts: the record, officers, internal rules, policies and history."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from accounts.models import AccountStatus, OfficialAccount, officers_in_order
+from accounts.selectors import accounts_for
+from approvals import selectors, services
+from approvals.models import OPEN_STATES, RequestKind
+from approvals.permissions import viewable_requests
+from core.errors import DomainError
+from core.rules import rule, signed_in
+from policies.models import OperationRules
+from policies.selectors import current_policy, published_versions
+from staff.history import account_history
+
+if TYPE_CHECKING:
+    from organization.permissions import StaffRequest
+
+
+def _accounts() -> QuerySet[OfficialAccount]:
+    return OfficialAccount.objects.select_related("service", "department__parent__parent")
+
+
+@rule(signed_in)
+def account_list(request: StaffRequest) -> HttpResponse:
+    accounts = accounts_for(request.user).exclude(status=AccountStatus.ABANDONED)
+    return render(request, "staff/account_list.html", {"accounts": accounts})
+
+
+@rule(permissions.can_view_account, load=_accounts)
+def account_detail(request: StaffRequest, account: OfficialAccount) -> HttpResponse:
+    open_request = account.requests.filter(state__in=OPEN_STATES).first()
+    return render(
+        request,
+        "staff/account_detail.html",
+        {
+            "account": account,
+            "officers": officers_in_order(account.officers.select_related("user")),
+            "rules": OperationRules.objects.filter(account=account).first(),
+            "policy": current_policy(account=account),
+            "versions": published_versions(account=account),
+            # The requests this person may open (an officer who moved department sees the
+            # account, but not requests filed in the department they left).
+            "requests": selectors.with_next_actor(
+                viewable_requests(request.user)
+                .filter(account=account)
+                .select_related("requester", "department__parent__parent")
+                .prefetch_related("decisions")
+                .order_by("-created_at")
+            ),
+            "open_request": open_request,
+            "can_request": open_request is None
+            and permissions.can_request_change(request.user, account),
+            "history": account_history(account),
+        },
+    )
+
+
+@require_POST
+@rule(permissions.can_view_account, load=_accounts)
+def account_request(
+    request: StaffRequest, account: OfficialAccount, kind: RequestKind
+) -> HttpResponse:
+    try:
+        req = services.request_create(kind=kind, actor=request.user, account=account)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("staff_accounts:detail", pk=account.pk)
+    messages.success(
+        request, _("%(kind)sの申請を下書きとして作成しました。") % {"kind": req.get_kind_display()}
+    )
+    return redirect("staff:request_edit", pk=req.pk)

@@ -1,0 +1,35 @@
+"""The permission predicates, for templates: ``{% load permissions %}``, then
+``{% if user|may:"manage_impersonations" %}``. A template never re-derives a rule from
+fields (``user.department.is_pr_division`` …); it asks the predicate the views ask."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django import template
+
+from impersonation.permissions import can_manage_impersonations
+from organization.permissions import can_file_new, is_head, is_pr_member, is_sysadmin
+
+if TYPE_CHECKING:
+    from organization.permissions import AnyUser
+
+register = template.Library()
+
+# What a template may ask about the signed-in person (predicates of one argument).
+USER_RULES = {
+    "manage_impersonations": can_manage_impersonations,
+    "file_new": can_file_new,
+    "is_pr_member": is_pr_member,
+    "is_head": is_head,
+    "is_sysadmin": is_sysadmin,
+}
+
+
+@register.filter
+def may(user: AnyUser, rule_name: str) -> bool:
+    try:
+        predicate = USER_RULES[rule_name]
+    except KeyError:
+        raise template.TemplateSyntaxError(f"unknown rule {rule_name!r}") from None
+    return predicate(user)

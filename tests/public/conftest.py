@@ -1,6 +1,0 @@
-from tests.approvals.conftest import (  # noqa: F401
-    bousai_account,
-    demo,
-    tourism_account,
-    users,
-)
