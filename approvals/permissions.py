@@ -71,8 +71,9 @@ def can_edit_request(user: AnyUser, req: ApprovalRequest) -> bool:
 
 def can_withdraw(user: AnyUser, req: ApprovalRequest) -> bool:
     """The state machine's ``withdraw``: its sources, its condition (from the PR step only
-    when nobody may take it) and its permission (the requester's side)."""
-    return has_transition_perm(req.withdraw, user)
+    when nobody may take it) and its permission (the requester's side). The permission is
+    asked first: it is cheap, and the condition asks who may decide."""
+    return on_requesters_side(user, req) and has_transition_perm(req.withdraw, user)
 
 
 def decision_step(user: AnyUser, req: ApprovalRequest) -> Step | None:

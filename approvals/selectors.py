@@ -37,10 +37,10 @@ def awaiting(user: User) -> list[ApprovalRequest]:
     """Requests this person may decide now (the same predicate the buttons use)."""
     query = Q(pk__in=[])
     if is_head(user) and user.department_id:
-        query |= Q(
-            state=RequestState.AWAITING_HEAD,
-            department_id__in=descendant_ids(user.department_id),
-        )
+        in_scope = Q(department_id__in=descendant_ids(user.department_id))
+        query |= in_scope & Q(state=RequestState.AWAITING_HEAD)
+        # The PR division's own request: the head over the division takes its PR step too.
+        query |= in_scope & Q(state=RequestState.AWAITING_PR, department__is_pr_division=True)
     if is_pr_member(user):
         query |= Q(state=RequestState.AWAITING_PR)
     candidates = _with_relations(ApprovalRequest.objects.filter(query)).prefetch_related(

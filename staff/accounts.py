@@ -16,7 +16,7 @@ from accounts.models import AccountStatus, OfficialAccount, officers_in_order
 from accounts.selectors import accounts_for
 from approvals import selectors, services
 from approvals.models import OPEN_STATES, RequestKind
-from approvals.permissions import viewable_requests
+from approvals.permissions import can_view_request, viewable_requests
 from core.errors import DomainError
 from core.rules import rule, signed_in
 from policies.models import OperationRules
@@ -59,6 +59,9 @@ def account_detail(request: StaffRequest, account: OfficialAccount) -> HttpRespo
                 .order_by("-created_at")
             ),
             "open_request": open_request,
+            # A link only for whoever may open it (an officer who moved department may not).
+            "open_request_viewable": open_request is not None
+            and can_view_request(request.user, open_request),
             "can_request": open_request is None
             and permissions.can_request_change(request.user, account),
             "history": account_history(account),

@@ -9,7 +9,7 @@ from django.core import mail
 
 from accounts.models import OfficialAccount
 from accounts.permissions import can_view_account, viewable_accounts
-from approvals import permissions, services
+from approvals import permissions, selectors, services
 from approvals.models import Action, ApprovalRequest, RequestKind, RequestState
 from organization.models import Department, User
 from organization.permissions import (
@@ -122,3 +122,25 @@ def test_mail_asking_for_a_decision_goes_to_exactly_the_deciders(
         services.request_decide(req=req, actor=head, action=Action.APPROVE)
     req.refresh_from_db()
     assert _asked_to_decide() == {u.email for u in permissions.deciders(req) if u.email}
+
+
+def test_the_awaiting_list_is_exactly_what_the_person_may_decide(everyone, users):
+    """The dashboard's 「あなたの承認待ち」 agrees with the buttons and the mail — the PR
+    division's own request at its PR step included (the head over the division, issue 8 §4)."""
+    account = OfficialAccount.objects.get(service__slug="x", identifier="sample_city_pr")
+    req = services.request_create(kind=RequestKind.CHANGE, actor=users["pr"], account=account)
+    services.request_submit(req=req, actor=users["pr"], data={**req.payload, **CHECKLIST_ON})
+    services.request_decide(req=req, actor=users["prhead"], action=Action.APPROVE)
+    req.refresh_from_db()
+    assert req.state == RequestState.AWAITING_PR
+    assert users["prhead"] in permissions.deciders(req)
+    waiting = [
+        r
+        for r in ApprovalRequest.objects.all()
+        if r.state in (RequestState.AWAITING_HEAD, RequestState.AWAITING_PR)
+    ]
+    for user in everyone:
+        if not user.is_active:
+            continue
+        expected = {r.pk for r in waiting if permissions.can_decide(user, r)}
+        assert {r.pk for r in selectors.awaiting(user)} == expected, user.username
