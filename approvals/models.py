@@ -175,7 +175,7 @@ class ApprovalRequest(models.Model):
     # From AWAITING_PR only when nobody may take the PR step (issue 8 §4).
     @transition(
         field=state,
-        source=[*EDITABLE_STATES, RequestState.AWAITING_HEAD, RequestState.AWAITING_PR],
+        source=[*EDITABLE_STATES, *DECIDABLE_STATES],
         target=RequestState.WITHDRAWN,
         conditions=[_not_waiting_for_a_possible_pr_decision],
         permission=_on_requesters_side,

@@ -81,7 +81,7 @@ def decision_step(user: AnyUser, req: ApprovalRequest) -> Step | None:
     if not user.is_authenticated or is_sysadmin(user) or req.requester_id == user.pk:
         return None
     if req.state == RequestState.AWAITING_HEAD:
-        if is_head(user) and in_scope(user, req.department):
+        if _heads_the_department(user, req):
             return Step.HEAD
     elif req.state == RequestState.AWAITING_PR:
         if _speaks_for_own_pr_division(user, req):
@@ -104,7 +104,12 @@ def _head_approver(req: ApprovalRequest) -> int | None:
 
 def _speaks_for_own_pr_division(user: AnyUser, req: ApprovalRequest) -> bool:
     """The head over the PR division, on a request of the PR division itself."""
-    return req.department.is_pr_division and is_head(user) and in_scope(user, req.department)
+    return req.department.is_pr_division and _heads_the_department(user, req)
+
+
+def _heads_the_department(user: AnyUser, req: ApprovalRequest) -> bool:
+    """A head (所属長) of the request's department or of a unit above it (R1)."""
+    return is_head(user) and in_scope(user, req.department)
 
 
 def can_decide(user: AnyUser, req: ApprovalRequest) -> bool:
@@ -142,9 +147,8 @@ def head_step_taken_by_another(user: AnyUser, req: ApprovalRequest) -> bool:
     they are told the request was handled, not that they lack permission."""
     if not (
         req.state == RequestState.AWAITING_PR
-        and is_head(user)
         and not is_sysadmin(user)
-        and in_scope(user, req.department)
+        and _heads_the_department(user, req)
     ):
         return False
     return any(

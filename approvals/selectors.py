@@ -13,7 +13,13 @@ from django.utils.translation import pgettext
 from accounts import identity
 from accounts.models import AccountStatus, OfficialAccount, Service
 from approvals import permissions
-from approvals.models import ApprovalRequest, RequestKind, RequestState
+from approvals.models import (
+    DECIDABLE_STATES,
+    EDITABLE_STATES,
+    ApprovalRequest,
+    RequestKind,
+    RequestState,
+)
 from core.errors import parse_id
 from core.municipality import get_municipality
 from impersonation.models import KnownImpersonation
@@ -63,12 +69,12 @@ class NextActor:
 def next_actor(req: ApprovalRequest, candidates: list[User] | None = None) -> NextActor | None:
     """Named by the same predicate as the buttons (``permissions.deciders``); None once the
     request has ended."""
-    if req.state in (RequestState.DRAFT, RequestState.RETURNED):
+    if req.state in EDITABLE_STATES:
         doing = _("提出") if req.state == RequestState.DRAFT else _("修正して再提出")
         return NextActor(
             _("申請者 %(requester)s（%(doing)s）") % {"requester": req.requester, "doing": doing}
         )
-    if req.state not in (RequestState.AWAITING_HEAD, RequestState.AWAITING_PR):
+    if req.state not in DECIDABLE_STATES:
         return None
     if req.state == RequestState.AWAITING_HEAD:
         step = _("所属長")
@@ -110,9 +116,7 @@ def stuck(user: AnyUser) -> list[ApprovalRequest]:
     if not sees_everything(user):
         return []
     waiting = _with_relations(
-        ApprovalRequest.objects.filter(
-            state__in=(RequestState.AWAITING_HEAD, RequestState.AWAITING_PR)
-        )
+        ApprovalRequest.objects.filter(state__in=DECIDABLE_STATES)
     ).prefetch_related("decisions")
     return [
         r

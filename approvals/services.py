@@ -15,13 +15,13 @@ from accounts.models import ENDED_STATUSES, OfficialAccount
 from accounts.permissions import can_request_change
 from approvals import effects, permissions, selectors
 from approvals.models import (
+    DECIDABLE_STATES,
     OPEN_STATES,
     TITLE_MAX_LENGTH,
     Action,
     ApprovalRequest,
     Decision,
     RequestKind,
-    RequestState,
     Step,
 )
 from approvals.notifications import notify
@@ -196,7 +196,7 @@ def request_decide(
         raise InvalidTransition  # decided by someone else since the page was shown
     step = permissions.decision_step(actor, req)
     if step is None:
-        if req.state not in (RequestState.AWAITING_HEAD, RequestState.AWAITING_PR):
+        if req.state not in DECIDABLE_STATES:
             raise InvalidTransition
         if permissions.head_step_taken_by_another(actor, req):
             raise InvalidTransition
