@@ -62,14 +62,19 @@ def notify(req: ApprovalRequest, decision: Decision) -> None:
     subject_name = req.title or req.get_kind_display()
     if req.state in DECIDABLE_STATES:
         # Exactly the people whose page shows the buttons (approvals.permissions.deciders).
-        step = _("所属長") if req.state == RequestState.AWAITING_HEAD else None
+        people = deciders(req)
+        if req.state == RequestState.AWAITING_HEAD:
+            step = _("所属長")
+        else:
+            step = get_municipality().pr_division_name
         _send(
-            deciders(req),
+            people,
             _("承認をお願いします：%(subject)s") % {"subject": subject_name},
             "approvals/email/act.txt",
-            {**context, "step": step or get_municipality().pr_division_name},
+            {**context, "step": step},
         )
-        _tell_sysadmins_if_stuck(req, context, subject_name)
+        if not people:
+            _tell_sysadmins_stuck(req, context, subject_name)
     if decision.actor_id != req.requester_id:
         _send(
             [req.requester],
@@ -86,14 +91,13 @@ def notify(req: ApprovalRequest, decision: Decision) -> None:
         )
 
 
-def _tell_sysadmins_if_stuck(req: ApprovalRequest, context: dict, subject_name: str) -> None:
+def _tell_sysadmins_stuck(req: ApprovalRequest, context: dict, subject_name: str) -> None:
     """Nobody may take the step (e.g. the PR division's own request and no third member):
-    the system administrator, who registers staff, hears of it at once (issue 8 §4)."""
+    the system administrator, who registers staff, hears of it at once (issue 8 §4), with
+    the same 「次に判断する人」 text the request page shows."""
     from approvals.selectors import next_actor
 
     waiting = next_actor(req)
-    if waiting is None or not waiting.stuck:
-        return
     _send(
         sysadmins(),
         _("判断できる人がいない申請があります：%(subject)s") % {"subject": subject_name},
