@@ -158,6 +158,11 @@ class OfficialAccount(models.Model):
     )
     # Folded text for the public search (accounts/search.py), kept in step by save().
     search_text = models.TextField(_("検索用テキスト"), blank=True, editable=False)
+    # R18: when the temporary suspension began (the fast path, incidents.services).
+    suspended_at = models.DateTimeField(_("一時停止の日時"), null=True, blank=True)
+    # A closure approved for a future date (issue 10 §5): listed until then, with
+    # 「◯月◯日に廃止予定」 shown; the daily job ``close_scheduled_accounts`` closes it on the day.
+    closes_on = models.DateField(_("廃止予定日"), null=True, blank=True)
     listed_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
     closed_at = models.DateTimeField(_("廃止日時"), null=True, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
@@ -293,16 +298,18 @@ class OfficialAccount(models.Model):
     def abandon(self) -> None:
         """The registration was rejected or withdrawn: the key is free again."""
 
-    # R18: temporary suspension is shown publicly (001 §8(4)). Declared, not yet reachable: no
-    # service, view or admin action calls suspend/resume (only tests do); the operations issue
-    # (incidents and suspension, issue 10) wires them.
+    # R18: temporary suspension is shown publicly (001 §8(4)): the fast path
+    # (incidents.services.suspend) suspends at once; resuming is a request through both steps
+    # (approvals.effects, RequestKind.RESUMPTION).
     @transition(field=status, source=AccountStatus.LISTED, target=AccountStatus.SUSPENDED)
     def suspend(self, notice: str) -> None:
         self.suspension_notice = notice
+        self.suspended_at = timezone.now()
 
     @transition(field=status, source=AccountStatus.SUSPENDED, target=AccountStatus.LISTED)
     def resume(self) -> None:
         self.suspension_notice = ""
+        self.suspended_at = None
 
     @transition(
         field=status,

@@ -29,6 +29,10 @@ class RequestKind(models.TextChoices):
     NEW = "new", _("新規登録")
     CHANGE = "change", _("変更")
     CLOSURE = "closure", _("廃止")
+    # R18: a suspended account is listed again only through both steps (001 §8(4)).
+    RESUMPTION = "resumption", _("再開")
+    # 人事異動: new officers for several accounts of one department in one request.
+    OFFICERS = "officers", _("担当者の変更（一括）")
 
 
 class RequestState(models.TextChoices):

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-import unicodedata
-from functools import partial
-
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,37 +10,16 @@ from django.utils.translation import gettext as _
 from approvals.models import DECIDABLE_STATES, ApprovalRequest, Decision, RequestState
 from approvals.permissions import deciders
 from core.municipality import get_municipality
+from jobs.mail import queue_mail
 from organization.permissions import sysadmins
-
-logger = logging.getLogger(__name__)
-
-
-def mail_subject(subject: str) -> str:
-    """The one place subjects are built: one line, whatever a name contains (a line break in
-    a header is refused by Django with BadHeaderError), prefixed with the registry's name."""
-    text = "".join(" " if unicodedata.category(c).startswith(("C", "Z")) else c for c in subject)
-    line = _("[%(municipality)s 公式SNS台帳] %(subject)s") % {
-        "municipality": get_municipality().name,
-        "subject": text,
-    }
-    return " ".join(line.split())
-
-
-def _deliver(subject: str, body: str, addresses: list[str]) -> None:
-    """Runs after the commit: the decision stands whatever happens to the mail, so a failure
-    is logged (with a traceback) for the operator, never shown to the person as an error."""
-    try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
-    except Exception:
-        logger.exception("通知メールを送れませんでした（宛先 %d 件）：%s", len(addresses), subject)
 
 
 def _send(recipients, subject: str, template: str, context: dict) -> None:
-    addresses = sorted({u.email for u in recipients if u.email})
-    if not addresses:
-        return
-    body = render_to_string(template, context)
-    transaction.on_commit(partial(_deliver, mail_subject(subject), body, addresses))
+    """Queued in this transaction (jobs.mail): the decision stands whatever happens to the
+    mail, and the mail is sent, with retries, once the decision is committed."""
+    addresses = [u.email for u in recipients if u.email]
+    if addresses:
+        queue_mail(addresses, subject, render_to_string(template, context))
 
 
 def _step_name(decision: Decision) -> str:

@@ -14,6 +14,9 @@ urlpatterns = [
     path("staff/", include("staff.urls")),
     path("staff/accounts/", include("staff.account_urls")),
     path("staff/impersonation/", include("impersonation.urls")),
+    path("staff/incidents/", include("incidents.urls")),
+    path("staff/reviews/", include("reviews.urls")),
+    path("staff/personnel/", include("personnel.urls")),
     # System administrators: configuration.
     path("admin/", admin.site.urls),
 ]

@@ -14,7 +14,10 @@ from approvals import selectors
 from core.rules import rule, signed_in
 from impersonation.permissions import can_manage_impersonations
 from impersonation.selectors import new_report_count
+from incidents.selectors import dashboard_panel as incidents_panel
 from organization.permissions import can_file_new, sees_everything
+from personnel.selectors import dashboard_panel as personnel_panel
+from reviews.selectors import dashboard_panel as reviews_panel
 
 if TYPE_CHECKING:
     from organization.permissions import StaffRequest
@@ -38,5 +41,9 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             if sees_everything(user)
             else _("担当のアカウント"),
             "new_reports": new_report_count() if can_manage_impersonations(user) else None,
+            # Each app's own part (templates/staff/dashboard/_<app>.html).
+            **incidents_panel(user),
+            **reviews_panel(user),
+            **personnel_panel(user),
         },
     )

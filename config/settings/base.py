@@ -38,14 +38,21 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "csp",
+    # The durable job queue: Django 6's Tasks API (backport) on the database (ADR 0014).
+    "django_tasks",
+    "django_tasks_db",
 ]
 LOCAL_APPS = [
     "core",
+    "jobs",
     "organization",
     "accounts",
     "policies",
-    "approvals",
     "impersonation",
+    "incidents",
+    "approvals",
+    "reviews",
+    "personnel",
     "api",
     # Pages that span several apps, and demo data: the top layer (ADR 0013).
     "public",
@@ -269,7 +276,25 @@ MUNICIPALITY = {
     "CHECKLIST": env.list("CHECKLIST_ITEMS", default=["R6", "R7", "R8", "R11", "R14"]),
     # The page on the municipality's own website that lists the official accounts (R6).
     "REGISTRY_PAGE_URL": env("REGISTRY_PAGE_URL", default=""),
+    # How often the year-round work is due (core.municipality.Intervals says what each means);
+    # unset keys keep their defaults.
+    "INTERVALS": {
+        key: env.int(var)
+        for key, var in {
+            "review_months": "REVIEW_PERIOD_MONTHS",
+            "stale_after_months": "STALE_AFTER_MONTHS",
+            "credential_rotation_days": "CREDENTIAL_ROTATION_DAYS",
+            "badge_days": "BADGE_REMINDER_DAYS",
+            "request_working_days": "REQUEST_REMINDER_WORKING_DAYS",
+            "report_working_days": "REPORT_DUE_WORKING_DAYS",
+            "repeat_days": "REMINDER_REPEAT_DAYS",
+        }.items()
+        if env(var, default="")
+    },
 }
+
+# --- Jobs: the durable queue and the mail outbox (ADR 0014) ---------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a pasted "x.com/…" means https
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is read-only in the admin too
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts.models import OfficialAccount
 from approvals import services
 from approvals.models import Action, ApprovalRequest, RequestKind, RequestState
-from approvals.notifications import mail_subject
+from jobs.mail import mail_subject
 from tests.approvals.conftest import filled_registration
 
 pytestmark = pytest.mark.django_db

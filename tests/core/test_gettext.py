@@ -77,7 +77,7 @@ ALLOWED: dict[str, str] = {
         "event words that are part of each Atom entry's id, which feed readers keep for good "
         "(the shown labels are translated)"
     ),
-    "approvals/notifications.py::_deliver": (
+    "jobs/outbox.py::deliver": (
         "a log record for the operator (log lines are not translated, as in Django itself)"
     ),
 }

@@ -1,0 +1,52 @@
+"""Reminders (issue 10 §3): each app registers a source of reminder items; the daily digest
+(one mail per person per day) and each person's dashboard read the same sources.
+
+A source answers two questions: every item due for anyone on ``day`` (the digest), and the
+items of one person (the dashboard). Both must agree — a test checks it for every source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """One thing one person must do by ``due_on`` (overdue when ``due_on`` < today)."""
+
+    recipient_id: int
+    source: str  # the source's name, e.g. "review"
+    title: str  # one line, Japanese: 「観光課X：定期見直し（棚卸し）の期限」
+    due_on: date
+    url: str  # path of the page where it is done (reverse(...)), made absolute in mail
+    # Who gets a copy in their digest (e.g. the requester of a waiting request).
+    copy_to_ids: tuple[int, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ReminderSource:
+    name: str
+    label: Any  # heading in the digest and on the dashboard (lazy Japanese string)
+    everyone: Callable[[date], Iterable[ReminderItem]]
+    for_user: Callable[[Any, date], Iterable[ReminderItem]]  # (organization.User, day)
+    # The checklist item that switches it on (None: always on), e.g. "R12".
+    switch: str | None = None
+
+
+_SOURCES: dict[str, ReminderSource] = {}
+
+
+def register(source: ReminderSource) -> ReminderSource:
+    _SOURCES[source.name] = source
+    return source
+
+
+def sources() -> list[ReminderSource]:
+    """The registered sources that apply in this deployment (their switch is on)."""
+    from core.municipality import get_municipality
+
+    municipality = get_municipality()
+    return [s for s in _SOURCES.values() if s.switch is None or municipality.applies(s.switch)]

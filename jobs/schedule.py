@@ -1,0 +1,42 @@
+"""Daily jobs (ADR 0014): each app registers its own with ``@daily_job``; the scheduler and
+``manage.py run_daily_jobs`` run them all, in order, for one day.
+
+A daily job takes the day it runs for and returns a one-line summary for the record
+(``JobRun``). Every job must be idempotent and catch up by itself: it works from the state of
+the records on that day (what is due on or before it), never from "what happened since the
+last run", so running it twice does nothing more, and running it after a week without runs
+does what the week's runs would have done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+DailyFunction = Callable[[date], str]
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    name: str
+    order: int
+    function: DailyFunction
+
+
+_JOBS: dict[str, DailyJob] = {}
+
+
+def daily_job(name: str, *, order: int = 50) -> Callable[[DailyFunction], DailyFunction]:
+    """Register ``function(day) -> summary`` as the daily job ``name``. Lower ``order`` runs
+    first (scheduled closures before reminders, so a closed account is not reminded of)."""
+
+    def register(function: DailyFunction) -> DailyFunction:
+        _JOBS[name] = DailyJob(name, order, function)
+        return function
+
+    return register
+
+
+def daily_jobs() -> list[DailyJob]:
+    return sorted(_JOBS.values(), key=lambda job: (job.order, job.name))
