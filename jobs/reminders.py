@@ -19,6 +19,9 @@ class ReminderItem:
 
     recipient_id: int
     source: str  # the source's name, e.g. "review"
+    # Stable across days for the same open item ("review:account:12"): the digest remembers
+    # per (recipient, key) when it last mailed it, so a late or missed run still reminds.
+    key: str
     title: str  # one line, Japanese: 「観光課X：定期見直し（棚卸し）の期限」
     due_on: date
     url: str  # path of the page where it is done (reverse(...)), made absolute in mail
