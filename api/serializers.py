@@ -9,7 +9,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import PUBLIC_PAGE_STATUSES, OfficialAccount
-from impersonation.verification import CLOSED, IMPERSONATION, OFFICIAL, UNKNOWN, VERDICTS
+from impersonation.verification import (
+    CLOSED,
+    IMPERSONATION,
+    OFFICIAL,
+    SUSPENDED,
+    UNKNOWN,
+    VERDICTS,
+)
 from policies.models import OperationPolicy, PolicyTemplate
 
 
@@ -59,9 +66,18 @@ class AccountSerializer(serializers.ModelSerializer):
             "status",
             "suspension_notice",
             "listed_at",
+            "closes_on",
             "closed_at",
             "page",
         ]
+        extra_kwargs = {
+            # Issue 10 §5: a closure approved for a later day; official until then.
+            "closes_on": {
+                "help_text": _(
+                    "廃止予定日（廃止が承認され、この日に廃止される）。予定がなければ null"
+                )
+            },
+        }
 
     @extend_schema_field(serializers.CharField())
     def get_handle(self, account: OfficialAccount) -> str:
@@ -109,7 +125,9 @@ class ImpersonationSerializer(serializers.Serializer):
 
 
 VERDICT_HELP = _(
-    "official=公式 / post=公式アカウントの名前を含む投稿のリンク（投稿者は開いて確かめる） / "
+    "official=公式 / suspended=公式だが一時停止中（乗っ取りなど。投稿やメッセージを信用しない。"
+    "account.suspension_notice にお知らせ） / "
+    "post=公式アカウントの名前を含む投稿のリンク（投稿者は開いて確かめる） / "
     "closed=以前の公式（廃止） / impersonation=なりすまし / unknown=登録なし / "
     "unreadable=アカウントを特定できない入力（動画・短縮URL・表示名など）"
 )
@@ -121,7 +139,8 @@ class ServiceMatchSerializer(serializers.Serializer):
     identifier = serializers.CharField(help_text=_("このサービスでの正規化したID"))
     handle = serializers.CharField(help_text=_("表示用のID（@…）またはURL"))
     verdict = serializers.ChoiceField(
-        choices=[OFFICIAL, CLOSED, IMPERSONATION, UNKNOWN],  # per service: never post/unreadable
+        # Per service: never post/unreadable.
+        choices=[OFFICIAL, SUSPENDED, CLOSED, IMPERSONATION, UNKNOWN],
         help_text=_("このサービスでの判定"),
     )
     account = AccountSerializer(allow_null=True, help_text=_("公式または以前の公式のアカウント"))
@@ -141,6 +160,7 @@ class VerdictSerializer(serializers.Serializer):
         many=True,
         help_text=_(
             "公式のアカウント（@IDだけの問い合わせでは公式のサービスすべて）。"
+            "suspended のときは一時停止中のアカウント。"
             "post・closed のときはリンクが名指すアカウント"
         ),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from drf_spectacular.utils import (
@@ -25,6 +26,7 @@ from impersonation.verification import (
     OFFICIAL,
     POST,
     POST_MESSAGE,
+    SUSPENDED,
     UNREADABLE,
     verify,
 )
@@ -98,6 +100,30 @@ class AccountDetail(generics.RetrieveAPIView):
         return Response(serializer.data)
 
 
+def _closing_note(account) -> str:
+    """Issue 10 §5: 「◯月◯日に廃止予定です。」 while a closure for a later day is pending."""
+    if account.closes_on is None or not account.is_public:
+        return ""
+    return _("%(date)sに廃止予定です。") % {
+        "date": date_format(account.closes_on, _("Y年n月j日")),
+    }
+
+
+def _suspended_message(result, name: str) -> str:
+    """R18 (001 §8(4)): official but suspended — the warning first, then the notice."""
+    where = pgettext("list separator", "、").join(
+        f"{a.service.name}（{a.key.display_handle}）" for a in result.accounts
+    )
+    message = _(
+        "%(where)sは%(name)sの公式アカウントですが、現在一時停止しています。"
+        "このアカウントの投稿やメッセージを信用せず、リンクを開かないでください。"
+    ) % {"where": where, "name": name}
+    for account in result.accounts:
+        if account.suspension_notice:
+            message += _("お知らせ：%(notice)s") % {"notice": account.suspension_notice}
+    return message
+
+
 def _message(result, name: str) -> str:
     """The answer in one or two Japanese sentences (the page says the same, at more length)."""
     key = result.key
@@ -108,13 +134,20 @@ def _message(result, name: str) -> str:
         message = _("%(where)sは%(name)sの公式アカウントです。") % {"where": where, "name": name}
         if result.other_services:
             message += _("ほかのサービスの同じIDは公式アカウントではありません。")
-        return message
+        return message + "".join(
+            _("%(service)s：%(note)s") % {"service": a.service.name, "note": note}
+            for a in result.accounts
+            if (note := _closing_note(a))
+        )
     if result.verdict == OFFICIAL:
-        return _("%(name)sの公式アカウントです（%(service)s %(handle)s）。") % {
+        message = _("%(name)sの公式アカウントです（%(service)s %(handle)s）。") % {
             "name": name,
             "service": result.account.service.name,
             "handle": key.display_handle,
         }
+        return message + _closing_note(result.account)
+    if result.verdict == SUSPENDED:
+        return _suspended_message(result, name)
     if result.verdict == POST:
         return POST_MESSAGE.format(handle=key.display_handle, name=name)
     if result.verdict == CLOSED:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from approvals.models import ApprovalRequest, Decision
+from approvals.models import ApprovalRequest, Decision, OfficerReplacement
 from core.admin import ViewOnlyAdminMixin, ViewOnlyInlineMixin
 
 
@@ -44,3 +44,13 @@ class DecisionAdmin(ReadOnlyAdmin):
     list_filter = ("step", "action")
     search_fields = ("request__title", "actor__username", "comment")
     list_select_related = ("request", "actor")
+
+
+@admin.register(OfficerReplacement)
+class OfficerReplacementAdmin(ReadOnlyAdmin):
+    """The officers a bulk change (人事異動) replaced: part of the request's record."""
+
+    list_display = ("request", "account", "role", "old_user", "old_name", "new_user", "outcome")
+    list_filter = ("role", "outcome")
+    search_fields = ("request__title", "account__display_name", "old_name", "new_name")
+    list_select_related = ("request", "account__service", "old_user", "new_user")

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext as _
 
 from approvals.models import ApprovalRequest, RequestKind
-from approvals.proposal import KIND_SECTIONS, SECTION_TITLES, Proposal, initial_payload
+from approvals.proposal import SECTION_TITLES, Proposal, initial_payload, kind_sections
 from core.errors import parse_id
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def compare(req: ApprovalRequest, *, user: User) -> list[tuple[str, list[Row]]]:
     )
     proposed = Proposal.of(req, user=user)
     out = []
-    for section in KIND_SECTIONS[req.kind]:
+    for section in kind_sections(req.kind):
         if section == "checklist":
             continue
         if section == "officers":

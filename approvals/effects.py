@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from accounts.models import Officer, OfficialAccount
+from approvals import closures, officers
 from approvals.models import Action, ApprovalRequest, RequestKind, RequestState
 from approvals.proposal import Proposal
 from policies.models import OperationRules, PolicyTemplate
@@ -38,6 +39,15 @@ def _officer_key(role, user_id, name, title, holds) -> tuple:
 def _replace_officers(account: OfficialAccount, proposal: Proposal) -> None:
     """Write the officers only when they changed, so the history shows real changes."""
     rows = proposal.officer_rows()
+    # R10 off: the form does not ask who holds the credentials; each officer who stays keeps
+    # what the record says (issue 10 §7), so switching R10 on again loses nothing.
+    held = {(o.role, o.user_id, o.name): o.holds_credentials for o in account.officers.all()}
+    for row in rows:
+        if "holds_credentials" not in row:
+            user = row.get("user")
+            row["holds_credentials"] = held.get(
+                (row["role"], user.pk if user else None, row.get("name", "")), False
+            )
     current = sorted(
         _officer_key(o.role, o.user_id, o.name, o.title, o.holds_credentials)
         for o in account.officers.all()
@@ -69,6 +79,8 @@ def _replace_officers(account: OfficialAccount, proposal: Proposal) -> None:
 
 
 def _save_rules(account: OfficialAccount, proposal: Proposal) -> None:
+    if "rules" not in proposal.forms:  # neither R4 nor R16 applies: the section is not asked
+        return
     rules = OperationRules.objects.filter(account=account).first() or OperationRules(
         account=account
     )
@@ -173,9 +185,26 @@ def _apply_change(req: ApprovalRequest, proposal: Proposal | None) -> None:
 
 
 def _close_account(req: ApprovalRequest, proposal: Proposal | None) -> None:
-    """The approved closure: removed from the list, record and policies kept (R13)."""
+    """The approved closure: removed from the list, record and policies kept (R13) — on the
+    day the request names, or now when that day is today or past (issue 10 §5,
+    ``approvals.closures``)."""
     account = _locked_account(req)
-    account.close()
+    closures.close_on(account, _proposal(proposal).cleaned("closure")["closing_on"])
+
+
+def _replace_officers_in_bulk(req: ApprovalRequest, proposal: Proposal | None) -> None:
+    """The approved bulk officer change (人事異動): each account's officers as typed,
+    skipping accounts closed since (``approvals.officers``)."""
+    form = _proposal(proposal).forms["replacements"]
+    if not isinstance(form, officers.ReplacementsForm):
+        raise TypeError("the replacements section is a ReplacementsForm")
+    officers.apply_bulk_change(req, form)
+
+
+def _resume_account(req: ApprovalRequest, proposal: Proposal | None) -> None:
+    """The approved resumption: listed again, the notice taken down (R18, 001 §8(4))."""
+    account = _locked_account(req)
+    account.resume()
     account.save()
 
 
@@ -187,6 +216,8 @@ EFFECTS: dict[tuple[RequestKind, Action], Effect] = {
     (RequestKind.NEW, Action.APPROVE): _list_account,
     (RequestKind.CHANGE, Action.APPROVE): _apply_change,
     (RequestKind.CLOSURE, Action.APPROVE): _close_account,
+    (RequestKind.RESUMPTION, Action.APPROVE): _resume_account,
+    (RequestKind.OFFICERS, Action.APPROVE): _replace_officers_in_bulk,
 }
 
 

@@ -7,19 +7,29 @@ submitted (``approvals.proposal``).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django import forms
 from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import ACCOUNT_FIELDS, AccountIdentityFormMixin
 from accounts.models import OfficerRole, OfficialAccount, Service, officer_problems
 from core.checklist import CHECKLIST_ITEMS
+from core.dates import TypedDateField
 from core.forms import CleanInputMixin, model_choice_field
 from core.municipality import get_municipality
 from organization.models import Department, User, descendant_ids
 from policies.models import OperationPolicy, OperationRules, PolicyTemplate
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# A closure may be scheduled up to a year ahead (issue 10 §5); a past day is the record of a
+# closure the registry learns of late, and closes at approval — but not before SNS existed.
+CLOSING_MAX_DAYS_AHEAD = 365
+EARLIEST_CLOSING = date(2000, 1, 1)
 
 
 class AccountSectionForm(AccountIdentityFormMixin):
@@ -40,6 +50,12 @@ class AccountSectionForm(AccountIdentityFormMixin):
         model_choice_field(self, "service").queryset = Service.objects.filter(is_active=True)
         for name in ("service", "department"):
             model_choice_field(self, name).empty_label = _("選択してください")
+        # R10 (003 §5(8)): the last password change is asked when R10 applies; otherwise not
+        # shown, and a change request keeps what the record has.
+        if get_municipality().applies("R10"):
+            self.fields["credentials_rotated_on"].required = True
+        else:
+            del self.fields["credentials_rotated_on"]
         if user is not None and user.department_id:
             # Operators file for their own department and the units below it — and a request
             # stays valid for its own department when its requester has moved since (the
@@ -93,6 +109,12 @@ class OfficerForm(CleanInputMixin, forms.Form):
     title = forms.CharField(label=_("職名"), max_length=100, required=False)
     holds_credentials = forms.BooleanField(label=_("ログイン情報を管理する（R10）"), required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # R10 off: not asked (the approved change keeps who holds them, approvals.effects).
+        if not get_municipality().applies("R10"):
+            del self.fields["holds_credentials"]
+
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
@@ -113,6 +135,13 @@ class BaseOfficerFormSet(forms.BaseFormSet):
         ]
         # 001 §4(1), declared once beside the model (accounts.models.officer_problems).
         problems = officer_problems(roles)
+        # R10 (000 §4(3), 001 §3(3)ウ): someone named holds the credentials.
+        if get_municipality().applies("R10") and not any(
+            f.cleaned_data.get("holds_credentials")
+            for f in self.forms
+            if f.cleaned_data and not self._should_delete_form(f)  # type: ignore[attr-defined]
+        ):
+            problems.append(str(_("ログイン情報を管理する職員を1人以上選んでください（R10）。")))
         if problems:
             raise forms.ValidationError(problems)
 
@@ -145,6 +174,19 @@ class PolicySectionForm(CleanInputMixin, forms.ModelForm):
         return {*super()._get_validation_exclusions(), "account", "version"}  # type: ignore[misc]
 
 
+# R4 (003 §5(5), 002 §3(6)): what internal operating rules must say at least — who posts and
+# how a post is approved (001 §5(1)(2)).
+RULES_REQUIRED_BY_R4 = ("posting_staff", "approval_before_posting")
+# Asked only under R4 (the devices part is R16's, 003 §5(10)).
+RULES_ONLY_R4 = ("posting_staff", "approval_before_posting", "credential_handling", "notes")
+
+
+def rules_section_applies() -> bool:
+    """The internal rules section is on the request form under R4, or R16 (its devices)."""
+    m = get_municipality()
+    return m.applies("R4") or m.applies("R16")
+
+
 class RulesSectionForm(CleanInputMixin, forms.ModelForm):
     """運用ルール: internal, never public (R4: 003 §5(5))."""
 
@@ -171,7 +213,16 @@ class RulesSectionForm(CleanInputMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["devices_checked_by_ict"].required = get_municipality().applies("R16")
+        m = get_municipality()
+        self.fields["devices_checked_by_ict"].required = m.applies("R16")
+        if m.applies("R4"):
+            for name in RULES_REQUIRED_BY_R4:
+                self.fields[name].required = True
+        else:
+            # Only R16's part (the devices) is asked; the section is shown at all only when R4
+            # or R16 applies (approvals.proposal.kind_sections).
+            for name in RULES_ONLY_R4:
+                del self.fields[name]
 
     def _get_validation_exclusions(self):
         # A private Django method, not in django-stubs.
@@ -208,7 +259,16 @@ class ClosureForm(CleanInputMixin, forms.Form):
     """廃止: what 002 §3(8) asks to be confirmed before an account is closed (R13)."""
 
     reason = forms.CharField(label=_("廃止の理由"), widget=forms.Textarea(attrs={"rows": 3}))
-    closing_on = forms.DateField(label=_("廃止する日"), widget=DATE_INPUT)
+    # Issue 10 §5: a future day is approved now and takes effect on that day (the daily job
+    # ``close_scheduled_accounts``); today or a past day takes effect at the final approval.
+    closing_on = TypedDateField(
+        label=_("廃止する日"),
+        widget=DATE_INPUT,
+        help_text=_(
+            "先の日付なら、承認後もその日の前日まで一覧に「廃止予定」と表示して公開を続け、"
+            "その日に廃止します（1年先まで）。今日や過去の日付なら、承認した時点で廃止します。"
+        ),
+    )
     posts_deleted = forms.BooleanField(
         label=_("これまでの投稿・コメントを削除した、または削除の手順を決めた（002 §3(8)）")
     )
@@ -217,6 +277,45 @@ class ClosureForm(CleanInputMixin, forms.Form):
     )
     followers_informed = forms.BooleanField(
         label=_("アカウント上で廃止を予告し、引き続き情報を得られる先を案内した")
+    )
+
+    def clean_closing_on(self) -> date:
+        day: date = self.cleaned_data["closing_on"]
+        last = timezone.localdate() + timedelta(days=CLOSING_MAX_DAYS_AHEAD)
+        if day > last:
+            raise forms.ValidationError(
+                _("廃止する日は1年先（%(last)s）までの日付にしてください。")
+                % {"last": date_format(last, gettext("Y年n月j日"))}
+            )
+        if day < EARLIEST_CLOSING:
+            raise forms.ValidationError(
+                _("廃止する日が古すぎます。2000年1月1日以降の日付を入力してください。")
+            )
+        return day
+
+
+class ResumptionForm(CleanInputMixin, forms.Form):
+    """再開: a suspended account is listed again only through both steps (R18, 001 §8(4)).
+    What was wrong, what was fixed, and the checks after a hijack (R10)."""
+
+    reason = forms.CharField(
+        label=_("再開する理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("一時停止の原因が解消したことを書きます。"),
+    )
+    measures = forms.CharField(
+        label=_("行った対処と再発防止策"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("投稿の訂正・削除、運用ルールの見直し、研修など。"),
+    )
+    password_changed = forms.BooleanField(
+        label=_("パスワードを変更し、ログイン情報を知る人を担当者だけにした（R10）")
+    )
+    two_factor = forms.BooleanField(
+        label=_("二段階認証（多要素認証）を設定し、登録メールアドレス・電話番号を確かめた")
+    )
+    suspicious_posts_removed = forms.BooleanField(
+        label=_("不審な投稿・メッセージ・連携アプリがないことを確かめ、あれば削除した")
     )
 
 

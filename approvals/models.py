@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from accounts.models import OfficerRole
 from organization.models import User
 
 if TYPE_CHECKING:
@@ -133,9 +134,14 @@ class ApprovalRequest(models.Model):
                 name="request_one_open_per_account",
                 violation_error_message=_("このアカウントには処理中の申請があります。"),
             ),
+            # A registration names its account once submitted; the bulk officer change
+            # (人事異動) names several, in its replacements (``OfficerReplacement``), and none
+            # here; every other kind names exactly one.
             models.CheckConstraint(
-                condition=Q(kind="new") | Q(account__isnull=False),
-                name="request_change_and_closure_name_an_account",
+                condition=Q(kind="new")
+                | (Q(kind="officers") & Q(account__isnull=True))
+                | (~Q(kind="officers") & Q(account__isnull=False)),
+                name="request_names_its_account",
             ),
         ]
         indexes = [models.Index(fields=["state", "department"])]
@@ -262,3 +268,79 @@ class Decision(models.Model):
         """Who acted, as people read it: 「鈴木 一郎（観光プロモーション課長）」."""
         title = self.actor.title
         return f"{self.actor}（{title}）" if title else str(self.actor)
+
+
+class OfficerReplacement(models.Model):
+    """One officer of one account replaced by a bulk officer change (RequestKind.OFFICERS,
+    人事異動): who held the role when the request was made, and — once approved — who holds
+    it now. The successor is typed on the request (its ``payload``, ``replacements`` section);
+    ``new_*`` and ``outcome`` record what the final approval did (approvals.effects)."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "", _("未決定")
+        REPLACED = "replaced", _("交代した")
+        REMOVED = "removed", _("後任を置かず外した")
+        ACCOUNT_ENDED = "account_ended", _("アカウントが廃止済みのため何もしなかった")
+        OFFICER_GONE = "officer_gone", _("既に交代済みのため何もしなかった")
+
+    request = models.ForeignKey(
+        ApprovalRequest,
+        verbose_name=_("申請"),
+        on_delete=models.CASCADE,
+        related_name="replacements",
+    )
+    account = models.ForeignKey(
+        "accounts.OfficialAccount",
+        verbose_name=_("公式アカウント"),
+        on_delete=models.PROTECT,
+        related_name="officer_replacements",
+    )
+    role = models.CharField(_("役割"), max_length=12, choices=OfficerRole.choices)
+    old_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("交代する職員"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    old_name = models.CharField(_("交代する人の氏名"), max_length=100, blank=True)
+    holds_credentials = models.BooleanField(_("ログイン情報を管理している"), default=False)
+    # Why it is asked (人事異動: 退職・異動), as the personnel app saw it; shown to approvers.
+    reason = models.CharField(_("理由"), max_length=100, blank=True)
+    new_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("後任の職員"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    new_name = models.CharField(_("後任の氏名"), max_length=100, blank=True)
+    new_title = models.CharField(_("後任の職名"), max_length=100, blank=True)
+    outcome = models.CharField(
+        _("結果"), max_length=15, choices=Outcome.choices, blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name = _("担当者の交代")
+        verbose_name_plural = _("担当者の交代")
+        ordering = ["account_id", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "account", "role", "old_user"],
+                condition=Q(old_user__isnull=False),
+                name="replacement_once_per_officer",
+            ),
+            models.CheckConstraint(
+                condition=Q(old_user__isnull=False) | ~Q(old_name=""),
+                name="replacement_names_the_officer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}：{self.old_label}"
+
+    @property
+    def old_label(self) -> str:
+        return str(self.old_user) if self.old_user_id else self.old_name

@@ -23,9 +23,12 @@ from approvals.forms import (
     ClosureForm,
     OfficerFormSet,
     PolicySectionForm,
+    ResumptionForm,
     RulesSectionForm,
+    rules_section_applies,
 )
 from approvals.models import ApprovalRequest, RequestKind
+from approvals.officers import ReplacementsForm, replacements_of
 from core.forms import control_characters
 from policies.models import OperationRules
 from policies.selectors import current_policy
@@ -40,13 +43,28 @@ FORM_SECTIONS: dict[str, type[forms.BaseForm]] = {
     "rules": RulesSectionForm,
     "checklist": ChecklistForm,
     "closure": ClosureForm,
+    "resumption": ResumptionForm,
+    "replacements": ReplacementsForm,
 }
 # Keyed by the kind as stored (``ApprovalRequest.kind``, a str); RequestKind members are str.
 KIND_SECTIONS: dict[str, tuple[str, ...]] = {
     RequestKind.NEW: ("account", "officers", "policy", "rules", "checklist"),
     RequestKind.CHANGE: ("account", "officers", "policy", "rules", "checklist"),
     RequestKind.CLOSURE: ("closure",),
+    RequestKind.RESUMPTION: ("resumption",),
+    RequestKind.OFFICERS: ("replacements",),
 }
+
+
+def kind_sections(kind: str) -> tuple[str, ...]:
+    """The sections a request of ``kind`` has in this municipality: the internal rules only
+    under R4 or R16 (``approvals.forms.rules_section_applies``; issue 10 §7)."""
+    sections = KIND_SECTIONS[kind]
+    if not rules_section_applies():
+        sections = tuple(s for s in sections if s != "rules")
+    return sections
+
+
 SECTION_TITLES = {
     "account": _("アカウント"),
     "officers": _("運用体制（責任者・管理者・担当者）"),
@@ -54,6 +72,8 @@ SECTION_TITLES = {
     "rules": _("運用ルール（内部・非公開）"),
     "checklist": _("ガイドラインのチェック項目"),
     "closure": _("廃止の確認"),
+    "resumption": _("再開の確認（R18）"),
+    "replacements": _("交代する担当者と後任"),
 }
 
 
@@ -64,7 +84,7 @@ def extract_payload(data: Mapping[str, str], kind: str) -> dict[str, str]:
     could not store in jsonb) is dropped. The officers' management form is repaired
     (``officer_count``): a tampered count would otherwise hide the rows that were typed.
     """
-    prefixes = tuple(f"{s}-" for s in KIND_SECTIONS[kind])
+    prefixes = tuple(f"{s}-" for s in kind_sections(kind))
     # Browsers send textarea line ends as CRLF; stored text uses LF, so an untouched field
     # compares equal to the record it came from (no false "changed" rows, no new version).
     payload = {
@@ -72,7 +92,7 @@ def extract_payload(data: Mapping[str, str], kind: str) -> dict[str, str]:
         for k in data
         if k.startswith(prefixes) and not control_characters(k, multiline=False)
     }
-    if "officers" in KIND_SECTIONS[kind]:
+    if "officers" in kind_sections(kind):
         payload.update(
             {
                 "officers-TOTAL_FORMS": str(officer_count(payload)),
@@ -154,7 +174,7 @@ def initial_payload(
 ) -> dict[str, str]:
     """Form data for a new request: the template for a registration, today's record for a
     change, nothing for a closure."""
-    if kind == RequestKind.CLOSURE:
+    if kind in (RequestKind.CLOSURE, RequestKind.RESUMPTION):
         return {}
     if account is None:
         acc_form = AccountSectionForm(
@@ -210,7 +230,7 @@ class Proposal:
 
     def _build(self) -> None:
         self.forms: dict[str, forms.BaseForm] = {}
-        sections = KIND_SECTIONS[self.request.kind]
+        sections = kind_sections(self.request.kind)
         for section in sections:
             if section == "officers":
                 self.officers = OfficerFormSet(self.data, prefix="officers")
@@ -225,6 +245,9 @@ class Proposal:
                     if self.request.account_id
                     else OfficialAccount()
                 )
+            if section == "replacements":
+                kwargs["replacements"] = replacements_of(self.request)
+                kwargs["department"] = self.request_department
             self.forms[section] = FORM_SECTIONS[section](self.data, **kwargs)
 
     @property
@@ -244,14 +267,14 @@ class Proposal:
     def sections(self) -> list[tuple[str, str, forms.BaseForm | forms.BaseFormSet[Any]]]:
         """(key, title, form or formset) in the order they appear on the page."""
         out: list[tuple[str, str, forms.BaseForm | forms.BaseFormSet[Any]]] = []
-        for section in KIND_SECTIONS[self.request.kind]:
+        for section in kind_sections(self.request.kind):
             form = self.officers if section == "officers" else self.forms[section]
             out.append((section, SECTION_TITLES[section], form))
         return out
 
     def is_valid(self) -> bool:
         results = [f.is_valid() for f in self.forms.values()]
-        if "officers" in KIND_SECTIONS[self.request.kind]:
+        if "officers" in kind_sections(self.request.kind):
             results.append(self.officers.is_valid())
         return all(results)
 
@@ -291,7 +314,7 @@ class Proposal:
 
     @property
     def display_name(self) -> str:
-        if self.request.kind == RequestKind.CLOSURE or self.request.kind == RequestKind.CHANGE:
+        if self.request.kind in (RequestKind.CLOSURE, RequestKind.CHANGE, RequestKind.RESUMPTION):
             return self.request.account.display_name if self.request.account is not None else ""
         return self.data.get("account-display_name", "")
 
@@ -320,7 +343,12 @@ def prepare_for_display(proposal: Proposal, *, show_errors: bool) -> Proposal:
                     )
                 ),
                 Row(
-                    Column("holds_credentials", css_class="col-md-6"),
+                    # R10 off: the form has no holder column (approvals.forms.OfficerForm).
+                    *(
+                        [Column("holds_credentials", css_class="col-md-6")]
+                        if "holds_credentials" in form.fields
+                        else []
+                    ),
                     Column("DELETE", css_class="col-md-6"),
                 ),
             )
@@ -339,6 +367,9 @@ def _unbind(proposal: Proposal) -> None:
         if section == "account":
             kwargs["user"] = proposal.user
             kwargs["request_department"] = proposal.request_department
+        if isinstance(form, ReplacementsForm):
+            kwargs["replacements"] = form.replacements
+            kwargs["department"] = proposal.request_department
         proposal.forms[section] = type(form)(**kwargs)
     if hasattr(proposal, "officers"):
         rows = [{name: f[name].data for name in f.fields} for f in proposal.officers.forms]

@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django_fsm import TransitionNotAllowed
 
-from accounts.models import ENDED_STATUSES, OfficialAccount
+from accounts.models import ENDED_STATUSES, AccountStatus, OfficialAccount
 from accounts.permissions import can_request_change
-from approvals import effects, permissions, selectors
+from approvals import effects, officers, permissions, selectors
 from approvals.models import (
     DECIDABLE_STATES,
     OPEN_STATES,
@@ -36,13 +36,18 @@ from core.errors import (
 from core.municipality import get_municipality
 from impersonation.models import KnownImpersonation
 from impersonation.services import impersonation_resolve
+from incidents.permissions import can_request_resumption
 from organization.permissions import can_file_new
 
 if TYPE_CHECKING:
     from organization.models import User
 
 
-def _title(kind: str, account: OfficialAccount | None, payload: Mapping[str, object]) -> str:
+def _title(
+    kind: str, account: OfficialAccount | None, payload: Mapping[str, object], current: str = ""
+) -> str:
+    if kind == RequestKind.OFFICERS and current:
+        return current  # named once, when made (approvals.officers.bulk_change_create)
     # The name as typed on the request, so a title follows an edit after a return (issue 8
     # §4); a closure carries no account section and keeps the account's name.
     typed = payload.get("account-display_name") or (account.display_name if account else "")
@@ -69,11 +74,20 @@ def request_create(
             raise NotAllowed
         department = actor.department
     else:
-        if account is None or not can_request_change(actor, account):
+        if account is None:
+            raise NotAllowed
+        if kind == RequestKind.RESUMPTION:
+            # R18: only a suspended account, by its department (incidents.permissions).
+            if account.status != AccountStatus.SUSPENDED:
+                raise InvalidTransition(gettext("一時停止中のアカウントだけ再開を申請できます。"))
+            if not can_request_resumption(actor, account):
+                raise NotAllowed
+        elif not can_request_change(actor, account):
             raise NotAllowed
         OfficialAccount.objects.select_for_update().filter(pk=account.pk).first()
         if account.requests.filter(state__in=OPEN_STATES).exists():
             raise InvalidTransition(gettext("このアカウントには処理中の申請があります。"))
+        officers.refuse_if_in_bulk_change(account)  # one open request per account, all kinds
         department = account.department
     payload = initial_payload(kind=kind, user=actor, account=account)
     try:
@@ -108,7 +122,7 @@ def request_save_draft(
     if not permissions.can_edit_request(actor, req):
         raise NotAllowed
     req.payload = extract_payload(data, req.kind)
-    req.title = _title(req.kind, req.account, req.payload)
+    req.title = _title(req.kind, req.account, req.payload, req.title)
     req.save(update_fields=["payload", "title", "updated_at"])
     return req
 
@@ -123,7 +137,7 @@ def request_submit(
         raise NotAllowed
     if data is not None:
         req.payload = extract_payload(data, req.kind)
-        req.title = _title(req.kind, req.account, req.payload)
+        req.title = _title(req.kind, req.account, req.payload, req.title)
         req.save(update_fields=["payload", "title", "updated_at"])
     proposal = Proposal.of(req, user=actor)
     if not proposal.is_valid():
@@ -236,7 +250,7 @@ def _approve(req: ApprovalRequest, actor: User, step: Step) -> Proposal | None:
                 "差し戻してください。"
             ),
         )
-    if req.kind != RequestKind.CLOSURE:
+    if "account" in proposal.forms:  # a registration or a change names a handle
         _refuse_known_impersonation(proposal)
     req.approve_as_pr()
     return proposal

@@ -13,7 +13,7 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from core.checklist import ALWAYS_ENFORCED, CHECKLIST_ITEMS, NOT_YET_SWITCHES
+from core.checklist import ALWAYS_ENFORCED, CHECKLIST_ITEMS
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,6 @@ class Municipality:
 def get_municipality() -> Municipality:
     raw = settings.MUNICIPALITY
     checklist = frozenset(item.strip().upper() for item in raw.get("CHECKLIST", []) if item)
-    not_yet = sorted(checklist & NOT_YET_SWITCHES.keys())
-    if not_yet:
-        raise ImproperlyConfigured(
-            "CHECKLIST_ITEMS names rules that are not switches yet; remove them: "
-            + "; ".join(f"{rule_id}: {NOT_YET_SWITCHES[rule_id]}" for rule_id in not_yet)
-        )
     unknown = checklist - CHECKLIST_ITEMS.keys()
     if unknown:
         raise ImproperlyConfigured(

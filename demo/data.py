@@ -8,7 +8,7 @@ it writes with ``bulk_create`` and so skips the per-row history that ordinary ed
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +25,7 @@ from accounts.models import (
 )
 from core.cache import bump
 from core.municipality import get_municipality
+from incidents.models import Incident, IncidentKind, IncidentStatus
 from organization.models import Department, User
 from policies.models import OperationPolicy, OperationRules, PolicyStatus, PolicyTemplate
 from policies.services import create_draft_policy, get_policy_template, publish_policy
@@ -273,10 +274,34 @@ def seed_accounts(departments: dict[str, Department], users: list[User]) -> None
         account.save()
 
 
+def seed_incidents(users: list[User]) -> None:
+    """One past incident, dealt with (R18): the 防災 account posted a wrong date and
+    corrected it. Not suspended, so the public list stays as it is. Idempotent."""
+    account = OfficialAccount.objects.filter(
+        service__slug="x", identifier="sample_bousai", status=AccountStatus.LISTED
+    ).first()
+    if account is None or Incident.objects.filter(account=account).exists():
+        return
+    operator = next(u for u in users if u.username == "operator2")
+    now = timezone.now()
+    Incident.objects.create(
+        account=account,
+        kind=IncidentKind.MISINFORMATION,
+        occurred_at=now - timedelta(days=30),
+        description="避難訓練の日付を誤って投稿しました（正しくは11月10日）。",
+        actions_taken="30分後に訂正の投稿をし、誤った投稿を削除しました。アカウント管理者が確認しました。",
+        status=IncidentStatus.CLOSED,
+        recorded_by=operator,
+        recorded_at=now - timedelta(days=30),
+        closed_at=now - timedelta(days=29),
+    )
+
+
 def seed_municipality() -> list[User]:
     departments = seed_departments()
     users = seed_users(departments)
     seed_accounts(departments, users)
+    seed_incidents(users)
     return users
 
 

@@ -11,3 +11,5 @@ class ImpersonationConfig(AppConfig):
         from impersonation.models import KnownImpersonation
 
         watch_public(KnownImpersonation)
+        # Reminders of reports waiting too long (jobs.reminders, issue 10 §2).
+        from impersonation import reminders  # noqa: F401

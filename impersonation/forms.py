@@ -1,10 +1,14 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import identity
 from accounts.models import PUBLIC_STATUSES, Service
+from core.dates import TypedDateField
 from core.forms import CleanInputMixin, model_choice_field
 from impersonation.models import KnownImpersonation
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ReportForm(CleanInputMixin, forms.Form):
@@ -93,3 +97,81 @@ class KnownImpersonationForm(CleanInputMixin, forms.ModelForm):
             ):
                 self.add_error("url", _("このアカウントは既になりすましとして登録されています。"))
         return cleaned
+
+
+class TakedownForm(CleanInputMixin, forms.ModelForm):
+    """The takedown request to the platform and what became of it (001 §8(1), issue 10 §2)."""
+
+    takedown_requested_on = TypedDateField(
+        label=_("運営者へ削除を依頼した日"), required=False, widget=DATE_INPUT
+    )
+    platform_answered_on = TypedDateField(
+        label=_("運営者から回答があった日"), required=False, widget=DATE_INPUT
+    )
+    removed_on = TypedDateField(
+        label=_("運営者が削除した日"),
+        required=False,
+        widget=DATE_INPUT,
+        help_text=_(
+            "記入すると、公開ページの「なりすまし注意」と確認ツールから注意を取り下げます"
+            "（この画面では「削除済み」として残ります）。"
+        ),
+    )
+
+    class Meta:
+        model = KnownImpersonation
+        fields = ("takedown_requested_on", "platform_answer", "platform_answered_on", "removed_on")
+        widgets = {"platform_answer": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        today = timezone.localdate()
+        found_on = self.instance.found_on
+        for name in ("takedown_requested_on", "platform_answered_on", "removed_on"):
+            day = cleaned.get(name)
+            if day is None:
+                continue
+            if day > today:
+                self.add_error(name, _("今日より後の日付は入力できません。"))
+            elif found_on and day < found_on and name != "takedown_requested_on":
+                self.add_error(
+                    name,
+                    _("なりすましを確認した日（%(day)s）より前の日付です。") % {"day": found_on},
+                )
+        requested = cleaned.get("takedown_requested_on")
+        answered = cleaned.get("platform_answered_on")
+        if answered and requested and answered < requested:
+            self.add_error(
+                "platform_answered_on",
+                _("回答があった日は、削除を依頼した日以降にしてください。"),
+            )
+        if answered and not requested and "takedown_requested_on" not in self.errors:
+            self.add_error(
+                "takedown_requested_on",
+                _("回答を記録するには、削除を依頼した日も入力してください。"),
+            )
+        answer_without_day = cleaned.get("platform_answer") and not answered
+        if answer_without_day and "platform_answered_on" not in self.errors:
+            self.add_error(
+                "platform_answered_on", _("運営者から回答があった日を入力してください。")
+            )
+        # A removal took the public warning down; it is corrected, never undone here.
+        cleared = self.instance.removed_on and not cleaned.get("removed_on")
+        if cleared and "removed_on" not in self.errors:
+            self.add_error(
+                "removed_on",
+                _("削除済みの記録は消せません。日付を誤った場合は正しい日付を入力してください。"),
+            )
+        return cleaned
+
+
+class ReplyForm(CleanInputMixin, forms.Form):
+    """The answer mailed to a citizen who reported a fake and left an address (issue 10 §2)."""
+
+    body = forms.CharField(
+        label=_("返信の本文"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("報告した方へメールで送ります。送った本文は記録に残ります。"),
+    )

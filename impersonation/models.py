@@ -44,6 +44,11 @@ class KnownImpersonation(models.Model):
     takedown_requested_on = models.DateField(
         _("運営者へ削除を依頼した日"), null=True, blank=True
     )  # 001 §8(1)
+    # The follow-up of the takedown request (issue 10 §2): what the platform answered, and
+    # when the fake was removed — which takes the public warning down (``resolved_at``).
+    platform_answer = models.TextField(_("運営者からの回答"), blank=True)
+    platform_answered_on = models.DateField(_("運営者から回答があった日"), null=True, blank=True)
+    removed_on = models.DateField(_("運営者が削除した日"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("解消した日時"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -64,6 +69,11 @@ class KnownImpersonation(models.Model):
                 name="impersonation_unique_active_key",
                 violation_error_message=_("このアカウントは既になりすましとして登録されています。"),
             ),
+            # A removed fake is no longer warned about (issue 10 §2).
+            models.CheckConstraint(
+                condition=Q(removed_on__isnull=True) | Q(resolved_at__isnull=False),
+                name="impersonation_removed_is_resolved",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -79,6 +89,17 @@ class KnownImpersonation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def takedown_stage(self) -> str:
+        """Where the takedown request stands, in a word for the staff list."""
+        if self.removed_on:
+            return str(_("削除済み"))
+        if self.platform_answered_on or self.platform_answer:
+            return str(_("運営者が回答"))
+        if self.takedown_requested_on:
+            return str(_("削除を依頼中"))
+        return str(_("削除依頼前"))
 
 
 class ReportStatus(models.TextChoices):
@@ -114,6 +135,18 @@ class ImpersonationReport(models.Model):
     )
     handled_at = models.DateTimeField(_("対応日時"), null=True, blank=True)
     staff_note = models.TextField(_("対応メモ（内部）"), blank=True)
+    # The answer mailed to the citizen who left an address (issue 10 §2); the address is
+    # never shown publicly.
+    reply_text = models.TextField(_("市民への返信"), blank=True)
+    replied_at = models.DateTimeField(_("返信日時"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("返信した職員"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("受付日時"), auto_now_add=True)
 
     class Meta:
@@ -125,6 +158,11 @@ class ImpersonationReport(models.Model):
                 condition=Q(status="new", handled_at__isnull=True)
                 | (~Q(status="new") & Q(handled_at__isnull=False)),
                 name="report_handled_iff_not_new",
+            ),
+            models.CheckConstraint(
+                condition=Q(replied_at__isnull=True, reply_text="")
+                | (Q(replied_at__isnull=False) & ~Q(reply_text="") & ~Q(contact_email="")),
+                name="report_reply_has_text_and_address",
             ),
         ]
 

@@ -9,4 +9,6 @@ urlpatterns = [
     path("new/", staff.record, name="record"),
     path("reports/<int:pk>/dismiss/", staff.dismiss, name="dismiss"),
     path("<int:pk>/resolve/", staff.resolve, name="resolve"),
+    path("<int:pk>/takedown/", staff.takedown, name="takedown"),
+    path("reports/<int:pk>/reply/", staff.reply, name="reply"),
 ]

@@ -8,7 +8,11 @@ look-alike never gets "official". The word "official" is said only for an exact 
   handle is the account, not elsewhere;
 - a link to a post names an account that may not be the author (X, TikTok, …): "post";
 - what names no account (a video link, a short link, a display name) is "unreadable", with
-  what to paste instead — never "not registered".
+  what to paste instead — never "not registered";
+- an official account that is temporarily suspended (R18, 001 §8(4): e.g. hijacked) is
+  "suspended", never "official": a client that trusts ``verdict == "official"`` must not
+  show a hijacked account as trustworthy. A link to one of its posts is "suspended" too
+  (``Verdict.post`` says it was a post): whoever wrote the post, it is not to be trusted.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from impersonation.models import KnownImpersonation
 OFFICIAL, POST, CLOSED, IMPERSONATION, UNKNOWN, UNREADABLE = (
     "official", "post", "closed", "impersonation", "unknown", "unreadable",
 )  # fmt: skip
-VERDICTS = (OFFICIAL, POST, CLOSED, IMPERSONATION, UNKNOWN, UNREADABLE)
+SUSPENDED = "suspended"  # R18: official, but temporarily suspended — do not trust its posts
+VERDICTS = (OFFICIAL, SUSPENDED, POST, CLOSED, IMPERSONATION, UNKNOWN, UNREADABLE)
 
 # Lazy: read when a verdict is given, in the language of the request.
 PASTE_INSTEAD = _(
@@ -94,6 +99,7 @@ class Verdict:
     code: str = ""  # why nothing could be read (an IdentityError code)
     # "Instagram @<an X handle>": the same ID is official on another service (not this one).
     elsewhere: list[ServiceMatch] = field(default_factory=list)
+    post: bool = False  # the input was a link to a post (verdict "post", or "suspended")
 
     @property
     def account(self) -> OfficialAccount | None:
@@ -114,7 +120,11 @@ class Verdict:
 
     @property
     def other_services(self) -> list[ServiceMatch]:
-        return [m for m in self.services if m.verdict != OFFICIAL]
+        return [m for m in self.services if m.verdict not in (OFFICIAL, SUSPENDED)]
+
+    @property
+    def suspended_services(self) -> list[ServiceMatch]:
+        return [m for m in self.services if m.verdict == SUSPENDED]
 
 
 # A row with a key: an official account or a known fake.
@@ -149,7 +159,7 @@ def _site_prefixes(key: identity.AccountKey) -> list[identity.AccountKey]:
 
 
 def _per_service(keys: list[identity.AccountKey]) -> list[ServiceMatch]:
-    """Official (listed or suspended), known impersonation, formerly official, or unknown."""
+    """Official, suspended (R18), known impersonation, formerly official, or unknown."""
     prefixes = {key: _site_prefixes(key) for key in keys}
     keys_and_prefixes = [p for key in keys for p in prefixes[key]]
     accounts = _matching(
@@ -180,7 +190,8 @@ def _per_service(keys: list[identity.AccountKey]) -> list[ServiceMatch]:
         fake = next((f for f in fakes if _key_of(f) == site), None)
         closed = next((a for a in mine if a.status == AccountStatus.CLOSED), None)
         if live:
-            match = ServiceMatch(site, OFFICIAL, account=live)
+            verdict = SUSPENDED if live.status == AccountStatus.SUSPENDED else OFFICIAL
+            match = ServiceMatch(site, verdict, account=live)
         elif fake:
             match = ServiceMatch(site, IMPERSONATION, impersonation=fake)
         elif closed:
@@ -224,8 +235,9 @@ def _unreadable(query: str, exc: identity.IdentityError) -> Verdict:
 
 
 def verify(query: str) -> Verdict:
-    """Official, a post naming an official account, formerly official (closed), known
-    impersonation, not registered (unknown), or nothing we can read (unreadable)."""
+    """Official, suspended (R18), a post naming an official account, formerly official
+    (closed), known impersonation, not registered (unknown), or nothing we can read
+    (unreadable)."""
     query = query or ""
     if len(query) > MAX_QUERY:  # never read a prefix: the rest may lead elsewhere
         return Verdict(
@@ -247,6 +259,7 @@ def verify(query: str) -> Verdict:
         return Verdict(
             verdict,
             query,
+            post=asked.post,
             elsewhere=elsewhere,
             keys=[match.key],
             accounts=[match.account] if match.account else [],
@@ -254,8 +267,9 @@ def verify(query: str) -> Verdict:
             services=services,
             lookalike=identity.is_lookalike_key(match.key),
         )
-    # A bare "@ID": say on which services it is official and that it is not elsewhere.
-    for wanted in (OFFICIAL, IMPERSONATION, CLOSED):
+    # A bare "@ID": say on which services it is official and that it is not elsewhere. A
+    # suspension comes first (R18): the citizen may be looking at a hijacked account's post.
+    for wanted in (SUSPENDED, OFFICIAL, IMPERSONATION, CLOSED):
         found = [m for m in services if m.verdict == wanted]
         if found:
             return Verdict(

@@ -7,6 +7,7 @@ in the worker, and is retried until the SMTP server takes it.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,10 @@ class OutboxMail(models.Model):
     attempts = models.PositiveIntegerField(_("送信を試みた回数"), default=0)
     last_error = models.TextField(_("最後のエラー"), blank=True)
     next_attempt_at = models.DateTimeField(_("次に送る日時"), null=True, blank=True)
+    # While a worker is sending it (jobs.outbox.deliver claims the row with a conditional
+    # UPDATE): nobody else may, so two workers never send it twice. A worker that dies
+    # mid-send leaves a claim that expires, and the mail is sent again later.
+    claimed_until = models.DateTimeField(_("送信中（期限）"), null=True, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
 
@@ -75,3 +80,42 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.day}"
+
+
+class ReminderMailed(models.Model):
+    """When one reminder item (jobs.reminders, by its stable key) was last in one person's
+    digest: the digest mails it again only after ``repeat_days`` (never a flood), and a late
+    or missed run still mails it (never forgotten)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("宛先")
+    )
+    key = models.CharField(_("催促の項目"), max_length=200)
+    mailed_on = models.DateField(_("最後に送った日"))
+
+    class Meta:
+        verbose_name = _("催促の送信記録")
+        verbose_name_plural = _("催促の送信記録")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="remindermailed_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.mailed_on}"
+
+
+class JobLock(models.Model):
+    """A lease held by whoever runs the daily jobs (jobs.runner): two schedulers, or a cron
+    line and a scheduler, never run them at the same moment. Expires by itself if its holder
+    dies."""
+
+    name = models.CharField(_("名前"), max_length=50, unique=True)
+    holder = models.CharField(_("実行中のプロセス"), max_length=100, blank=True)
+    locked_until = models.DateTimeField(_("期限"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("定期処理の実行権")
+        verbose_name_plural = _("定期処理の実行権")
+
+    def __str__(self) -> str:
+        return self.name

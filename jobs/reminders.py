@@ -53,3 +53,16 @@ def sources() -> list[ReminderSource]:
 
     municipality = get_municipality()
     return [s for s in _SOURCES.values() if s.switch is None or municipality.applies(s.switch)]
+
+
+def items_for(user: Any, day: date) -> list[ReminderItem]:
+    """Everything ``user`` must do, from every source that applies, soonest due first: the
+    dashboard's list (the same items the digest mails, with their due dates)."""
+    items = [item for source in sources() for item in source.for_user(user, day)]
+    return sorted(items, key=lambda item: (item.due_on, item.title, item.key))
+
+
+def label_of(source_name: str) -> Any:
+    """The heading of a source (its name if it is not registered, or switched off)."""
+    source = _SOURCES.get(source_name)
+    return source.label if source is not None else source_name

@@ -32,12 +32,19 @@ class DepartmentAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
 class UserAdmin(SafeAutocompleteMixin, DjangoUserAdmin):
     list_display = ("username", "last_name", "first_name", "role", "department", "is_active")
     list_filter = ("role", "is_active", "department__kind", "department")
-    search_fields = ("username", "last_name", "first_name", "email", "department__name")
+    search_fields = (
+        "username",
+        "last_name",
+        "first_name",
+        "email",
+        "staff_number",
+        "department__name",
+    )
     list_select_related = ("department__parent__parent",)
     autocomplete_fields = ("department",)
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),  # Optional in the stubs; Django always sets it
-        (_("所属と役割"), {"fields": ("department", "title", "role")}),
+        (_("所属と役割"), {"fields": ("department", "title", "role", "staff_number")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,

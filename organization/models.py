@@ -91,11 +91,19 @@ class User(AbstractUser):
         related_name="members",
     )
     title = models.CharField(_("職名"), max_length=50, blank=True)
+    # The personnel system's own number (人事異動: ``manage.py import_staff`` keeps it).
+    staff_number = models.CharField(_("職員番号"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("職員")
         verbose_name_plural = _("職員")
         constraints = [
+            models.UniqueConstraint(
+                fields=["staff_number"],
+                condition=~Q(staff_number=""),
+                name="user_unique_staff_number",
+                violation_error_message=_("この職員番号は別の職員に登録されています。"),
+            ),
             # Everyone but the system administrator works in a department.
             models.CheckConstraint(
                 condition=Q(role="sysadmin")

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("見直しと催促")
+
+    def ready(self) -> None:
+        # The reminder sources of R12, R10, R7 and waiting requests (jobs.reminders).
+        from reviews.reminders import register_sources
+
+        register_sources()

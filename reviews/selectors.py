@@ -1,13 +1,266 @@
-"""Reads of the reviews app."""
+"""Reads of the reviews app: when each account's review (R12), credential check (R10) and
+badge (R7) are due, the PR division's list of stale accounts, and this app's parts of the
+dashboard and the account page.
+
+Every due date is computed for all accounts at once in the database (no query per account):
+the daily digest asks for 20 000 accounts in a handful of queries.
+"""
 
 from __future__ import annotations
 
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from django.db.models import DateField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from accounts.models import PUBLIC_STATUSES, BadgeStatus, OfficialAccount
+from core.municipality import get_municipality
+from jobs import reminders
+from reviews.models import AccountReview, CredentialCheck, ReviewOutcome
+from reviews.permissions import (
+    can_review,
+    can_update_last_activity,
+    can_view_stale_list,
+    with_reminder_recipient,
+)
 
 if TYPE_CHECKING:
     from organization.models import User
 
+# Reviews and credential checks show on the dashboard (and in the digest) this many days
+# before they are due, so the 管理者 can plan them; a badge or a waiting request when due.
+NOTICE_DAYS = 14
+# Badge statuses reminded on a service that offers a badge (R7: obtained, or not offered,
+# end the reminder).
+PENDING_BADGE = (BadgeStatus.APPLIED, BadgeStatus.NOT_APPLIED)
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by ``months`` (negative: back), on the last day of a shorter month."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def _listed_on() -> TruncDate:
+    return TruncDate("listed_at", output_field=DateField())
+
+
+def _latest_review(field: str) -> Subquery:
+    return Subquery(
+        AccountReview.objects.filter(account=OuterRef("pk"))
+        .order_by("-reviewed_on", "-pk")
+        .values(field)[:1]
+    )
+
+
+def remindable_accounts() -> QuerySet[OfficialAccount]:
+    """Official accounts that are reminded of: public, and not closing on a set date."""
+    return OfficialAccount.objects.filter(
+        status__in=PUBLIC_STATUSES, closes_on__isnull=True
+    ).order_by("pk")
+
+
+def with_review_base(qs: QuerySet[OfficialAccount]) -> QuerySet[OfficialAccount]:
+    """Annotate ``reviewed_since``: the last review, or the day the account was listed (the
+    first review is due ``review_months`` after listing, R12)."""
+    return qs.annotate(
+        last_reviewed_on=_latest_review("reviewed_on"),
+        reviewed_since=Coalesce(_latest_review("reviewed_on"), _listed_on()),
+    )
+
+
+def review_due_on(reviewed_since: date) -> date:
+    return add_months(reviewed_since, get_municipality().intervals.review_months)
+
+
+def reviews_due(day: date, *, notice_days: int = NOTICE_DAYS) -> QuerySet[OfficialAccount]:
+    """R12: accounts whose review is due by ``day`` + ``notice_days`` (overdue ones too),
+    with ``recipient_id`` and ``reviewed_since``."""
+    months = get_municipality().intervals.review_months
+    cutoff = add_months(day + timedelta(days=notice_days), -months)
+    return with_reminder_recipient(with_review_base(remindable_accounts())).filter(
+        Q(reviewed_since__lte=cutoff)
+    )
+
+
+def credentials_due_on(account: OfficialAccount) -> date:
+    """R10: the last rotation + ``credential_rotation_days``; never recorded: due at once
+    (from the day the account was listed)."""
+    return credentials_due_from(account.credentials_rotated_on, account.listed_at)
+
+
+def credentials_due_from(rotated_on: date | None, listed_at: datetime | None) -> date:
+    if rotated_on is None:
+        return timezone.localdate(listed_at) if listed_at else timezone.localdate()
+    return rotated_on + timedelta(days=get_municipality().intervals.credential_rotation_days)
+
+
+def credentials_due(day: date, *, notice_days: int = NOTICE_DAYS) -> QuerySet[OfficialAccount]:
+    """R10: accounts whose password rotation is due by ``day`` + ``notice_days``, or never
+    recorded, with ``recipient_id``."""
+    days = get_municipality().intervals.credential_rotation_days
+    horizon = day + timedelta(days=notice_days)
+    return with_reminder_recipient(remindable_accounts()).filter(
+        Q(credentials_rotated_on__lte=horizon - timedelta(days=days))
+        | Q(credentials_rotated_on__isnull=True)
+    )
+
+
+def badge_due_from(listed_at: datetime | None) -> date:
+    listed = timezone.localdate(listed_at) if listed_at else timezone.localdate()
+    return listed + timedelta(days=get_municipality().intervals.badge_days)
+
+
+def badges_due(day: date) -> QuerySet[OfficialAccount]:
+    """R7: a badge still "applied" or "not applied" on a service that offers one,
+    ``badge_days`` after listing, with ``recipient_id``."""
+    days = get_municipality().intervals.badge_days
+    return (
+        with_reminder_recipient(remindable_accounts())
+        .annotate(listed_on=_listed_on())
+        .filter(
+            Q(listed_on__lte=day - timedelta(days=days)),
+            service__offers_verified_badge=True,
+            badge_status__in=PENDING_BADGE,
+        )
+    )
+
+
+# --- The PR division's list of stale accounts (R12, 003 §5(9)) --------------------------
+
+
+def stale_accounts(day: date) -> QuerySet[OfficialAccount]:
+    """Official accounts whose last post is older than ``stale_after_months`` (never
+    recorded: counted from listing), whose review is overdue, or whose last review said they
+    are no longer used — oldest post first. Annotated ``activity_since``,
+    ``last_reviewed_on``, ``reviewed_since`` and ``last_outcome``."""
+    intervals = get_municipality().intervals
+    post_limit = add_months(day, -intervals.stale_after_months)
+    review_limit = add_months(day, -intervals.review_months)
+    return (
+        with_review_base(
+            OfficialAccount.objects.filter(status__in=PUBLIC_STATUSES).select_related(
+                "service", "department__parent__parent"
+            )
+        )
+        .annotate(
+            activity_since=Coalesce(F("last_activity_on"), _listed_on()),
+            last_outcome=_latest_review("outcome"),
+        )
+        .filter(
+            Q(activity_since__lt=post_limit)
+            | Q(reviewed_since__lt=review_limit)
+            | Q(last_outcome=ReviewOutcome.NOT_USED)
+        )
+        .order_by("activity_since", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class StaleReasons:
+    old_post: bool
+    review_overdue: bool
+    not_used: bool
+
+
+def stale_reasons(account: Any, day: date) -> StaleReasons:
+    """Why an account of ``stale_accounts(day)`` is on the list (for the page)."""
+    intervals = get_municipality().intervals
+    return StaleReasons(
+        old_post=account.activity_since < add_months(day, -intervals.stale_after_months),
+        review_overdue=account.reviewed_since < add_months(day, -intervals.review_months),
+        not_used=account.last_outcome == ReviewOutcome.NOT_USED,
+    )
+
+
+# --- The dashboard and the account page -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardItem:
+    item: reminders.ReminderItem
+    label: str
+    overdue: bool
+    copy: bool  # the person gets it as a copy (e.g. their own waiting request)
+
+
+def reminder_items(user: User, day: date) -> list[DashboardItem]:
+    """What the digest mails ``user`` for ``day``, from the same sources: the jobs app's
+    ``items_for`` where it exists, else each applying source's ``for_user``."""
+    labels = {s.name: str(s.label) for s in reminders.sources()}
+    items_for = getattr(reminders, "items_for", None)
+    if items_for is not None:
+        items = list(items_for(user, day))
+    else:
+        items = [i for s in reminders.sources() for i in s.for_user(user, day)]
+    return sorted(
+        (
+            DashboardItem(
+                item=i,
+                label=labels.get(i.source, i.source),
+                overdue=i.due_on < day,
+                copy=i.recipient_id != user.pk,
+            )
+            for i in items
+        ),
+        key=lambda d: (d.item.due_on, d.item.key),
+    )
+
 
 def dashboard_panel(user: User) -> dict[str, Any]:
     """This app's part of the staff dashboard (templates/staff/dashboard/_reviews.html)."""
-    return {}
+    day = timezone.localdate()
+    stale_count = None
+    if get_municipality().applies("R12") and can_view_stale_list(user):
+        stale_count = stale_accounts(day).count()
+    return {
+        "reminders": reminder_items(user, day),
+        "reminders_today": day,
+        "stale_count": stale_count,
+    }
+
+
+def latest_review(account: OfficialAccount) -> AccountReview | None:
+    return AccountReview.objects.filter(account=account).select_related("reviewed_by").first()
+
+
+def latest_credential_check(account: OfficialAccount) -> CredentialCheck | None:
+    return CredentialCheck.objects.filter(account=account).select_related("checked_by").first()
+
+
+def next_review_on(account: OfficialAccount) -> date | None:
+    """R12: when this account's next review is due (None before it is listed)."""
+    last = latest_review(account)
+    if last is not None:
+        return review_due_on(last.reviewed_on)
+    if account.listed_at is None:
+        return None
+    return review_due_on(timezone.localdate(account.listed_at))
+
+
+def account_panel(user: User, account: OfficialAccount) -> dict[str, Any]:
+    """This app's part of the staff account page (templates/reviews/_account_panel.html):
+    what applies in this municipality, and what this person may do here."""
+    m = get_municipality()
+    r12, r10 = m.applies("R12"), m.applies("R10")
+    is_public = account.status in PUBLIC_STATUSES
+    may_review = (r12 or r10) and is_public and can_review(user, account)
+    return {
+        "review_panel": {
+            "r12": r12 and is_public,
+            "r10": r10 and is_public,
+            "last_review": latest_review(account) if r12 else None,
+            "next_review_on": next_review_on(account) if r12 else None,
+            "credentials_due_on": credentials_due_on(account) if r10 and is_public else None,
+            "may_review": may_review and r12,
+            "may_confirm_credentials": may_review and r10,
+            "may_update_last_activity": r12 and can_update_last_activity(user, account),
+            "today": timezone.localdate(),
+        }
+    }

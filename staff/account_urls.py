@@ -20,4 +20,11 @@ urlpatterns = [
         {"kind": RequestKind.CLOSURE},
         name="request_closure",
     ),
+    # R18: a suspended account is listed again through both steps (incidents.permissions).
+    path(
+        "<int:pk>/resume/",
+        accounts.account_request,
+        {"kind": RequestKind.RESUMPTION},
+        name="request_resumption",
+    ),
 ]

@@ -19,8 +19,11 @@ from approvals.models import OPEN_STATES, RequestKind
 from approvals.permissions import can_view_request, viewable_requests
 from core.errors import DomainError
 from core.rules import rule, signed_in
+from incidents import permissions as incident_permissions
+from incidents.selectors import account_incidents
 from policies.models import OperationRules
 from policies.selectors import current_policy, published_versions
+from reviews.selectors import account_panel as reviews_panel
 from staff.history import account_history
 
 if TYPE_CHECKING:
@@ -64,7 +67,16 @@ def account_detail(request: StaffRequest, account: OfficialAccount) -> HttpRespo
             and can_view_request(request.user, open_request),
             "can_request": open_request is None
             and permissions.can_request_change(request.user, account),
+            # R18: the incident log, the emergency suspension and the resumption request.
+            "incidents": account_incidents(account),
+            "may_record_incident": incident_permissions.can_record_incident(request.user, account),
+            "may_suspend": account.status == AccountStatus.LISTED
+            and incident_permissions.may_suspend(request.user, account),
+            "can_request_resumption": open_request is None
+            and incident_permissions.can_request_resumption(request.user, account),
             "history": account_history(account),
+            # R12, R10: the review, the credentials and the last post (reviews app).
+            **reviews_panel(request.user, account),
         },
     )
 

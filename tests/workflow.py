@@ -3,13 +3,17 @@ the PR division's (R1, R2, R13). One copy for every test that needs a closed or 
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.utils import timezone
+
 from accounts.models import OfficialAccount
 from approvals import services
 from approvals.models import Action, RequestKind
 
 CLOSURE_FORM = {
     "closure-reason": "事業終了のため",
-    "closure-closing_on": "2026-12-31",
+    "closure-closing_on": "",  # today, at the time of the request (closure_form())
     "closure-posts_deleted": "on",
     "closure-account_deleted": "on",
     "closure-followers_informed": "on",
@@ -34,9 +38,18 @@ def _through_both_approvals(account, users, kind, data) -> OfficialAccount:
     return account
 
 
+def closure_form(closing_on: date | None = None) -> dict[str, str]:
+    """The closure section, closing on ``closing_on`` (default today: closes at approval;
+    a later day schedules the closure, issue 10 §5)."""
+    day = closing_on or timezone.localdate()
+    return {**CLOSURE_FORM, "closure-closing_on": day.isoformat()}
+
+
 def close_account(account: OfficialAccount, users: dict) -> OfficialAccount:
-    """Close an account through the real workflow (R13)."""
-    account = _through_both_approvals(account, users, RequestKind.CLOSURE, lambda req: CLOSURE_FORM)
+    """Close an account through the real workflow (R13), today."""
+    account = _through_both_approvals(
+        account, users, RequestKind.CLOSURE, lambda req: closure_form()
+    )
     assert account.status == "closed"
     return account
 

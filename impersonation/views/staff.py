@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, parse_id
+from core.municipality import get_municipality
 from core.rules import rule
-from impersonation import services
-from impersonation.forms import DismissForm, KnownImpersonationForm
+from impersonation import selectors, services
+from impersonation.forms import DismissForm, KnownImpersonationForm, ReplyForm, TakedownForm
 from impersonation.models import ImpersonationReport, KnownImpersonation, ReportStatus
 from impersonation.permissions import can_manage_impersonations
 
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 
 @rule(can_manage_impersonations)
 def queue(request: StaffRequest) -> HttpResponse:
+    today = timezone.localdate()
+    overdue = selectors.overdue_reports(today)
     return render(
         request,
         "staff/impersonation_queue.html",
@@ -30,6 +34,9 @@ def queue(request: StaffRequest) -> HttpResponse:
             "reports": ImpersonationReport.objects.filter(status=ReportStatus.NEW).select_related(
                 "service"
             ),
+            "overdue": overdue,
+            "overdue_ids": {w.report.pk for w in overdue},
+            "report_working_days": get_municipality().intervals.report_working_days,
             "handled": ImpersonationReport.objects.exclude(status=ReportStatus.NEW).select_related(
                 "service", "handled_by"
             )[:50],
@@ -99,3 +106,66 @@ def resolve(request: StaffRequest, pk: int) -> HttpResponse:
     services.impersonation_resolve(item=item, actor=request.user)
     messages.success(request, _("なりすましの注意を取り下げました。"))
     return redirect("staff_impersonation:queue")
+
+
+@rule(can_manage_impersonations)
+def takedown(request: StaffRequest, pk: int) -> HttpResponse:
+    """The takedown request to the platform, its answer and the removal (issue 10 §2)."""
+    item = get_object_or_404(KnownImpersonation.objects.select_related("service"), pk=pk)
+    status = 200
+    if request.method == "POST":
+        form = TakedownForm(request.POST, instance=item)
+        if form.is_valid():
+            removing = item.resolved_at is None and form.cleaned_data["removed_on"] is not None
+            try:
+                services.takedown_record(item=item, form=form, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                if removing:
+                    messages.success(
+                        request,
+                        _("削除済みとして記録し、公開ページの注意を取り下げました。"),
+                    )
+                else:
+                    messages.success(request, _("削除依頼の状況を記録しました。"))
+                return redirect("staff_impersonation:queue")
+        status = 422
+    else:
+        form = TakedownForm(instance=item)
+    return render(
+        request, "staff/impersonation_takedown.html", {"form": form, "item": item}, status=status
+    )
+
+
+@rule(can_manage_impersonations)
+def reply(request: StaffRequest, pk: int) -> HttpResponse:
+    """Answer the citizen who reported a fake and left an address (issue 10 §2)."""
+    report = get_object_or_404(ImpersonationReport.objects.select_related("service"), pk=pk)
+    if not report.contact_email:
+        messages.error(request, _("この報告には連絡先がないため、返信できません。"))
+        return redirect("staff_impersonation:queue")
+    status = 200
+    if report.replied_at is not None:
+        form = None
+    elif request.method == "POST":
+        form = ReplyForm(request.POST)
+        if form.is_valid():
+            try:
+                services.report_reply(
+                    report=report, actor=request.user, text=form.cleaned_data["body"]
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("報告した方へ返信のメールを送りました。"))
+                return redirect("staff_impersonation:queue")
+        status = 422
+    else:
+        form = ReplyForm(initial={"body": services.reply_draft(report)})
+    return render(
+        request,
+        "staff/impersonation_reply.html",
+        {"form": form, "report": report},
+        status=status,
+    )

@@ -10,6 +10,7 @@ from django import template
 
 from impersonation.permissions import can_manage_impersonations
 from organization.permissions import can_file_new, is_head, is_pr_member, is_sysadmin
+from personnel.permissions import can_import_staff, can_see_officer_changes
 
 if TYPE_CHECKING:
     from organization.permissions import AnyUser
@@ -23,6 +24,8 @@ USER_RULES = {
     "is_pr_member": is_pr_member,
     "is_head": is_head,
     "is_sysadmin": is_sysadmin,
+    "import_staff": can_import_staff,
+    "see_officer_changes": can_see_officer_changes,
 }
 
 

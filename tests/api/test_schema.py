@@ -73,7 +73,15 @@ def test_schema_documents_every_verdict_and_the_per_service_answers(client):
     verdict = components["Verdict"]["properties"]
     ref = verdict["verdict"].get("$ref") or verdict["verdict"]["allOf"][0]["$ref"]
     enum = components[ref.rsplit("/", 1)[-1]]["enum"]
-    assert set(enum) == {"official", "post", "closed", "impersonation", "unknown", "unreadable"}
+    assert set(enum) == {
+        "official",
+        "suspended",  # R18: official but suspended (hijacked …): never "official"
+        "post",
+        "closed",
+        "impersonation",
+        "unknown",
+        "unreadable",
+    }
     assert {"services", "suggestions", "matches", "account"} <= set(verdict)
     service_match = components["ServiceMatch"]["properties"]
     assert {"service", "service_name", "identifier", "verdict", "account"} <= set(service_match)
@@ -210,6 +218,11 @@ def test_every_kind_of_real_answer_matches_the_schema(
         imitates=bousai_account,
         created_by=users["pr"],
     )
+    # R18: a suspended account (the emergency path, incidents.services).
+    from incidents.services import account_suspend
+
+    kenko = OfficialAccount.objects.get(identifier="sample_kenko")
+    account_suspend(account=kenko, actor=users["pr"], kind="hijack", notice="乗っ取りの疑い")
     cases = [
         ("/api/v1/accounts/", {}, {}),
         ("/api/v1/accounts/", {}, {"page_size": 5, "page": 2}),
@@ -227,6 +240,9 @@ def test_every_kind_of_real_answer_matches_the_schema(
         "https://x.com/sample_b0usai": "impersonation",
         "https://x.com/sample_bousai/status/1790000000000000000": "post",
         "@nobody_here": "unknown",
+        "https://x.com/sample_kenko": "suspended",
+        "https://x.com/sample_kenko/status/1790000000000000000": "suspended",
+        "@sample_kenko": "suspended",
         "https://bit.ly/abc": "unreadable",
         "https://youtu.be/dQw4w9WgXcQ": "unreadable",
         "サンプル市防災": "unreadable",  # with the accounts it names in "suggestions"

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from accounts.models import AccountStatus, OfficialAccount, Service
 from approvals import services
@@ -190,7 +191,7 @@ def test_closure_removes_the_account_from_the_list_and_keeps_the_record(users, t
     )
     data = {
         "closure-reason": "事業終了のため",
-        "closure-closing_on": "2026-12-31",
+        "closure-closing_on": timezone.localdate().isoformat(),  # today: closes at approval
         "closure-posts_deleted": "on",
         "closure-account_deleted": "on",
         "closure-followers_informed": "on",

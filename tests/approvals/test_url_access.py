@@ -23,6 +23,7 @@ import pytest
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
 
 from accounts.models import Service
 from approvals import services
@@ -89,6 +90,7 @@ def state(value: str) -> str:
 #   "draft":   the same, still a draft;
 #   "account": tourism_account, a listed account of 観光プロモーション課;
 #   "report":  a citizen's new impersonation report;
+#   "report_with_address": the same, with the citizen's address for an answer;
 #   "warning": a known (active) impersonation of tourism_account, shown publicly.
 # get: role -> status code, LOGIN or Redirect.
 # post (POST-only views): role -> (status code / LOGIN / Redirect, effect on the database).
@@ -271,6 +273,75 @@ EXPECTED.update(
                 "pr": (to("staff_impersonation:queue"), "warning_resolved"),
             },
         },
+        # Issue 10 §2: the takedown follow-up and the reply to the citizen (GET shows the form;
+        # tests/impersonation/test_follow_up.py posts them).
+        "staff_impersonation:takedown": {"obj": "warning", "get": PR_ONLY_PAGE},
+        "staff_impersonation:reply": {"obj": "report_with_address", "get": PR_ONLY_PAGE},
+    }
+)
+# --- staff: incidents and suspension (R18; tests/incidents/test_url_access.py has every role
+# and every effect) ---------------------------------------------------------------------------
+RECORDERS = {"operator", "manager", "head", "pr"}  # the account's officers and the PR division
+SUSPENDERS = {"head", "pr"}  # the 責任者's side and the PR division
+EXPECTED.update(
+    {
+        "staff_incidents:list": {"obj": None, "get": STAFF_PAGE},
+        "staff_incidents:find": {
+            "obj": None,
+            "get": {
+                "anonymous": LOGIN,
+                **{r: 200 if r in {"head", "head_other", "pr"} else 403 for r in list(ROLES)[1:]},
+            },
+        },
+        "staff_incidents:record": {
+            "obj": "account",
+            "get": {
+                "anonymous": LOGIN,
+                **{r: 200 if r in RECORDERS else 403 for r in list(ROLES)[1:]},
+            },
+        },
+        "staff_incidents:suspend": {
+            "obj": "account",
+            "get": {
+                "anonymous": LOGIN,
+                **{r: 200 if r in SUSPENDERS else 403 for r in list(ROLES)[1:]},
+            },
+        },
+        "staff_incidents:detail": {
+            "obj": "incident",
+            "get": {
+                "anonymous": LOGIN,
+                **{r: 403 if r.endswith("_other") else 200 for r in list(ROLES)[1:]},
+            },
+        },
+        # The incident is open: reopening it is refused with a message, by whoever may write.
+        "staff_incidents:reopen": {
+            "obj": "incident",
+            "get": POST_ONLY_GET,
+            "post": {
+                "anonymous": (LOGIN, UNCHANGED),
+                **{
+                    r: (to("staff_incidents:detail", "same"), UNCHANGED)
+                    if r in RECORDERS
+                    else (403, UNCHANGED)
+                    for r in list(ROLES)[1:]
+                },
+            },
+        },
+        # The account is listed, not suspended: nobody may ask to resume it.
+        "staff_accounts:request_resumption": {
+            "obj": "account",
+            "get": POST_ONLY_GET,
+            "post": {
+                "anonymous": (LOGIN, UNCHANGED),
+                **{
+                    r: (403, UNCHANGED)
+                    if r.endswith("_other")
+                    else (to("staff_accounts:detail", "same"), UNCHANGED)
+                    for r in list(ROLES)[1:]
+                },
+            },
+        },
     }
 )
 for _kind in ("request_change", "request_closure"):
@@ -322,6 +393,49 @@ def url_names(patterns=None, namespace: str | None = None, route: str = "") -> l
     return names
 
 
+# 人事異動 (personnel): the list for everyone with a department (scoped inside), the import
+# for the system administrator only (tests/personnel/test_urls.py covers every demo role).
+_SYSADMIN_PAGE = {"anonymous": LOGIN, **dict.fromkeys(list(ROLES)[1:], 403), "sysadmin": 200}
+EXPECTED.update(
+    {
+        "staff_personnel:changes": {"obj": None, "get": STAFF_PAGE},
+        "staff_personnel:import": {"obj": None, "get": _SYSADMIN_PAGE},
+        "staff_personnel:import_template": {"obj": None, "get": _SYSADMIN_PAGE},
+        "staff_personnel:import_apply": {
+            "obj": None,
+            "get": POST_ONLY_GET,
+            "post": {
+                "anonymous": (LOGIN, UNCHANGED),
+                **dict.fromkeys(list(ROLES)[1:], (403, UNCHANGED)),
+                "sysadmin": (to("staff_personnel:import"), UNCHANGED),
+            },
+        },
+    }
+)
+
+
+# Reviews (R12, R10; issue 10 §3): the default configuration has neither switch on, so the
+# pages do not exist (404) for anyone signed in; tests/reviews/test_pages.py switches them on
+# and covers every demo role on every page.
+_SWITCHED_OFF = {"anonymous": LOGIN, **dict.fromkeys(list(ROLES)[1:], 404)}
+EXPECTED.update(
+    {
+        "staff_reviews:stale": {"obj": None, "get": _SWITCHED_OFF},
+        "staff_reviews:review": {"obj": "account", "get": _SWITCHED_OFF},
+        "staff_reviews:credentials": {"obj": "account", "get": _SWITCHED_OFF},
+        "staff_reviews:last_activity": {
+            "obj": "account",
+            "get": POST_ONLY_GET,
+            "post": {
+                "anonymous": (LOGIN, UNCHANGED),
+                **dict.fromkeys(list(ROLES)[1:], (404, UNCHANGED)),
+            },
+            "data": {"last_activity_on": "2026-11-01"},
+        },
+    }
+)
+
+
 def test_every_url_has_a_decision():
     found = url_names()
     assert len(found) == len(set(found)), f"URL names used twice: {sorted(found)}"
@@ -357,6 +471,11 @@ def the_object(kind: str | None, users, account):
             reported_text="https://x.com/sample_city_kank0",
             description="観光の公式アカウントに似た名前のアカウントがあります。",
         )
+    if kind == "report_with_address":
+        return impersonation_services.report_create(
+            reported_text="https://x.com/sample_city_kank0",
+            contact_email="citizen@example.com",
+        )
     if kind == "warning":
         return KnownImpersonation.objects.create(
             service=Service.objects.get(slug="x"),
@@ -372,6 +491,16 @@ def the_object(kind: str | None, users, account):
         return change_request(users, account, submitted=False)
     if kind == "account":
         return account
+    if kind == "incident":
+        from incidents.services import incident_record
+
+        return incident_record(
+            account=account,
+            actor=users["operator"],
+            kind="hijack",
+            occurred_at=timezone.now(),
+            description="身に覚えのない投稿がありました。",
+        )
     return None
 
 

@@ -26,10 +26,12 @@ def test_registration_form_is_prefilled_and_sectioned(client, users):
         "アカウント",
         "運用体制",
         "運用ポリシー（公開）",
-        "運用ルール（内部・非公開）",
         "ガイドラインのチェック項目",
     ):
         assert heading in page
+    # The internal rules are asked under R4 or R16, neither on by default (issue 10 §7;
+    # tests/reviews/test_switches.py).
+    assert "運用ルール（内部・非公開）" not in page
     # The municipality-wide template fills the policy; the checklist is the configured one.
     assert "観光プロモーション課の担当職員" in page
     assert "R6：" in page

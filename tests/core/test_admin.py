@@ -13,7 +13,7 @@ from policies.models import OperationPolicy, PolicyStatus
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = {"organization", "accounts", "policies", "approvals", "impersonation"}
+DOMAIN_APPS = {"organization", "accounts", "policies", "approvals", "impersonation", "incidents"}
 
 
 @pytest.fixture
@@ -123,9 +123,20 @@ VIEW_ONLY = {
     "approvals.Decision",
     "impersonation.KnownImpersonation",
     "impersonation.ImpersonationReport",
+    "incidents.Incident",  # R18: the incident log is evidence
     "axes.AccessAttempt",
     "axes.AccessLog",
     "axes.AccessFailureLog",
+    # The job runner's record (ADR 0014): mail is retried by the worker, not edited by hand.
+    "jobs.OutboxMail",
+    "jobs.JobRun",
+    "django_tasks_database.DBTaskResult",
+    # 人事異動: part of a bulk officer change's record; flags raised and resolved by signals.
+    "approvals.OfficerReplacement",
+    "personnel.OfficerChangeNeeded",
+    # R12, R10: what the account's 管理者 confirmed, recorded on the staff pages.
+    "reviews.AccountReview",
+    "reviews.CredentialCheck",
 }
 # Configuration: stays editable.
 EDITABLE = {
@@ -156,10 +167,52 @@ def evidence(demo):
         created_by=pr,
     )
     ImpersonationReport.objects.create(reported_text="https://x.com/sample_bousai_jp")
+    from incidents.services import account_suspend
+
+    account_suspend(account=account, actor=pr, kind="hijack", notice="乗っ取りの疑いがあります。")
     who = {"username": "operator", "ip_address": "192.0.2.1", "user_agent": "test"}
     AccessAttempt.objects.create(**who, failures_since_start=5)
     AccessLog.objects.create(**who)
     AccessFailureLog.objects.create(**who)
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from jobs.models import JobRun, OutboxMail
+
+    OutboxMail.objects.create(to=["a@example.jp"], subject="件名", body="本文")
+    JobRun.objects.create(
+        name="reminder_digest", day=timezone.localdate(), started_at=timezone.now()
+    )
+    DBTaskResult.objects.create(
+        args_kwargs={"args": [1], "kwargs": {}},
+        task_path="jobs.tasks.deliver_mail",
+        backend_name="default",
+        queue_name="default",
+    )
+    # 人事異動: the operator moves (flags), the manager asks for successors (replacements).
+    from personnel.models import OfficerChangeNeeded
+    from personnel.services import fix_in_one_request
+
+    operator = User.objects.get(username="operator")
+    operator.department = Department.objects.get(code="511")
+    operator.save()
+    flags = list(OfficerChangeNeeded.objects.filter(user=operator))
+    fix_in_one_request(actor=User.objects.get(username="manager"), flags=flags)
+    # R12, R10: a review and a credential check, as the 管理者 records them.
+    from reviews.models import AccountReview, CredentialCheck
+
+    tourism = OfficialAccount.objects.get(identifier="sample_city_kanko")
+    manager = User.objects.get(username="manager")
+    AccountReview.objects.create(
+        account=tourism, reviewed_by=manager, reviewed_on=timezone.localdate(), outcome="confirmed"
+    )
+    CredentialCheck.objects.create(
+        account=tourism,
+        checked_by=manager,
+        checked_on=timezone.localdate(),
+        rotated_on=timezone.localdate(),
+        holders="アカウント管理者：鈴木 一郎",
+    )
 
 
 def _model(label):

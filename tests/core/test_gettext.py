@@ -73,12 +73,10 @@ ALLOWED: dict[str, str] = {
         "the CSV's column names are the published open-data format that programs read: they "
         "do not change with the language"
     ),
+    "core/dates.py::_DATE": "the separators people type in a date (年月日): read, not shown",
     "public/opendata.py::EventKind": (
         "event words that are part of each Atom entry's id, which feed readers keep for good "
         "(the shown labels are translated)"
-    ),
-    "jobs/outbox.py::deliver": (
-        "a log record for the operator (log lines are not translated, as in Django itself)"
     ),
 }
 

@@ -32,8 +32,9 @@ def test_r11_applies_whatever_the_configuration_says(configure):
     assert not get_municipality().applies("R6")
 
 
-def test_a_rule_that_is_not_a_switch_yet_stops_the_deployment_saying_so(configure):
+def test_r12_is_a_switch(configure):
+    """Issue 10 §7: the periodic review (003 §5(9)) exists, so R12 may be switched on."""
     configure(CHECKLIST=["R6", "R12"])
-    with pytest.raises(ImproperlyConfigured, match="not switches yet; remove them: R12") as info:
-        get_municipality()
-    assert "operations issue" in str(info.value)
+    assert get_municipality().applies("R12")
+    configure(CHECKLIST=["R6"])
+    assert not get_municipality().applies("R12")

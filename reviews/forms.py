@@ -1,0 +1,143 @@
+"""The review (R12), credentials (R10) and last-post (R12) forms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Officer, OfficialAccount, officers_in_order
+from core.dates import TypedDateField
+from core.errors import parse_id
+from core.forms import CleanInputMixin
+from reviews.models import ReviewOutcome
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Before any of today's services existed: a date earlier than this is a typing error.
+EARLIEST = date(2000, 1, 1)
+
+
+def _past_date(value: date | None) -> date | None:
+    if value is None:
+        return None
+    if value > timezone.localdate():
+        raise forms.ValidationError(_("今日より後の日付は入力できません。"))
+    if value < EARLIEST:
+        raise forms.ValidationError(_("2000年1月1日以降の日付を入力してください。"))
+    return value
+
+
+def _date_field(label, *, required: bool, help_text="") -> forms.DateField:
+    return TypedDateField(
+        label=label,
+        required=required,
+        widget=DATE_INPUT,
+        help_text=help_text,
+        error_messages={"required": _("日付を入力してください。")},
+    )
+
+
+class ReviewForm(CleanInputMixin, forms.Form):
+    """R12 (003 §5(9)): is the account still used, and is its record right?"""
+
+    outcome = forms.ChoiceField(
+        label=_("見直しの結果"),
+        choices=ReviewOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("見直しの結果を選んでください。")},
+    )
+    last_activity_on = _date_field(
+        _("最終投稿日"),
+        required=False,
+        help_text=_("アカウントで最後に投稿した日。廃止する場合以外は必須です。"),
+    )
+    note = forms.CharField(
+        label=_("メモ"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_last_activity_on(self):
+        return _past_date(self.cleaned_data.get("last_activity_on"))
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        if (
+            cleaned.get("outcome") in (ReviewOutcome.CONFIRMED, ReviewOutcome.NEEDS_CHANGE)
+            and cleaned.get("last_activity_on") is None
+            and "last_activity_on" not in self.errors
+        ):
+            self.add_error(
+                "last_activity_on", _("使っているアカウントは最終投稿日を入力してください。")
+            )
+        return cleaned
+
+
+class OfficerChoiceField(forms.ModelMultipleChoiceField):
+    def clean(self, value):
+        # An id the database cannot hold (20 digits overflow SQLite) is not looked up.
+        if isinstance(value, list | tuple) and any(parse_id(v) is None for v in value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().clean(value)
+
+    def label_from_instance(self, obj: Officer) -> str:
+        who = str(obj.user) if obj.user_id else obj.name
+        return f"{obj.get_role_display()}：{who} {obj.title}".strip()
+
+
+class CredentialsForm(CleanInputMixin, forms.Form):
+    """R10 (000 §4(3), 001 §3(3)ウ, 003 §5(8)): who holds the credentials, and when the
+    password was last changed. The password itself is never asked for."""
+
+    holders = OfficerChoiceField(
+        label=_("ログイン情報を管理している職員"),
+        queryset=Officer.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("ログイン情報を管理している職員を1人以上選んでください（R10）。"),
+            "invalid_choice": _("選んだ職員はこのアカウントの担当職員ではありません。"),
+            "invalid_pk_value": _("選んだ職員はこのアカウントの担当職員ではありません。"),
+        },
+    )
+    rotated_on = _date_field(
+        _("パスワード最終変更日"),
+        required=True,
+        help_text=_("パスワードそのものは入力しないでください。"),
+    )
+    note = forms.CharField(
+        label=_("メモ"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, account: OfficialAccount, **kwargs):
+        super().__init__(*args, **kwargs)
+        officers = officers_in_order(account.officers.select_related("user"))
+        field = self.fields["holders"]
+        if not isinstance(field, OfficerChoiceField):
+            raise TypeError("holders is an OfficerChoiceField")
+        field.queryset = account.officers.select_related("user")
+        # 責任者, 管理者, 担当者 (001 §4(1)); the queryset checks what is posted.
+        field.choices = [(o.pk, field.label_from_instance(o)) for o in officers]
+        if not self.is_bound:
+            self.initial.setdefault("holders", [o.pk for o in officers if o.holds_credentials])
+            self.initial.setdefault("rotated_on", account.credentials_rotated_on)
+
+    def clean_rotated_on(self):
+        return _past_date(self.cleaned_data.get("rotated_on"))
+
+
+class LastActivityForm(CleanInputMixin, forms.Form):
+    """R12: the quick 「最終投稿日を更新」 of the account page."""
+
+    last_activity_on = _date_field(_("最終投稿日"), required=True)
+
+    def clean_last_activity_on(self):
+        return _past_date(self.cleaned_data.get("last_activity_on"))

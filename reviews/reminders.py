@@ -1,0 +1,229 @@
+"""The reminder sources of year-round operation (issue 10 §3), registered with
+``jobs.reminders`` from ``ReviewsConfig.ready``:
+
+- ``review`` (R12, 003 §5(9)): the account's periodic review (棚卸し), due ``review_months``
+  after the last one (the first: after listing), shown ``NOTICE_DAYS`` ahead;
+- ``credentials`` (R10, 003 §5(8)): the password rotation, due ``credential_rotation_days``
+  after the last one (never recorded: due at once), shown ``NOTICE_DAYS`` ahead;
+- ``badge`` (R7): a verified badge still applied for or not applied for on a service that
+  offers one, due ``badge_days`` after listing;
+- ``requests`` (always on): a request waiting for a decision ``request_working_days`` working
+  days (``core.workdays``) — to whoever may decide it now, a copy to the requester.
+
+Account items go to the account's 管理者 (else its 責任者: ``reviews.permissions``).
+Each source's ``for_user`` is its ``everyone`` narrowed to one person, by the same query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import BadgeStatus, OfficialAccount
+from approvals.models import DECIDABLE_STATES, Action, ApprovalRequest, RequestState, Step
+from approvals.permissions import decider_candidates, deciders
+from core.municipality import get_municipality
+from core.workdays import add_working_days
+from jobs.reminders import ReminderItem, ReminderSource, register
+from reviews import selectors
+
+if TYPE_CHECKING:
+    from organization.models import User
+
+
+# The columns an item needs: read as values, not model instances (20 000 accounts a day).
+COLUMNS = ("pk", "display_name", "service__name", "recipient_id")
+
+
+def _rows(qs: QuerySet[OfficialAccount], user: User | None, *extra: str) -> Iterator[Any]:
+    # ``recipient_id`` is an annotation (reviews.permissions.with_reminder_recipient).
+    qs = qs.exclude(Q(recipient_id__isnull=True))
+    if user is not None:
+        qs = qs.filter(Q(recipient_id=user.pk))
+    return iter(qs.values(*COLUMNS, *extra))
+
+
+_SENTINEL = 987654321
+
+
+def _path(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` for many pks: reversed once (a reverse per item was
+    most of a run's time at 20 000 accounts)."""
+    template = reverse(name, args=[_SENTINEL])
+    return lambda pk: template.replace(str(_SENTINEL), str(pk))
+
+
+def _name(row: dict[str, Any]) -> str:
+    return f"{row['display_name']}（{row['service__name']}）"
+
+
+# --- R12: the periodic review ---------------------------------------------------------------
+
+
+def _review_items(day: date, user: User | None = None) -> Iterator[ReminderItem]:
+    review_url = _path("staff_reviews:review")
+    for row in _rows(selectors.reviews_due(day), user, "reviewed_since"):
+        due = selectors.review_due_on(row["reviewed_since"])
+        yield ReminderItem(
+            recipient_id=row["recipient_id"],
+            source="review",
+            key=f"review:account:{row['pk']}:{due.isoformat()}",
+            title=gettext("%(account)s：定期見直し（棚卸し）") % {"account": _name(row)},
+            due_on=due,
+            url=review_url(row["pk"]),
+        )
+
+
+# --- R10: the credentials ------------------------------------------------------------------
+
+
+def _credential_items(day: date, user: User | None = None) -> Iterator[ReminderItem]:
+    credentials_url = _path("staff_reviews:credentials")
+    days = get_municipality().intervals.credential_rotation_days
+    for row in _rows(selectors.credentials_due(day), user, "credentials_rotated_on", "listed_at"):
+        due = selectors.credentials_due_from(row["credentials_rotated_on"], row["listed_at"])
+        title = (
+            gettext("%(account)s：パスワードの変更（前回から%(days)d日）")
+            % {"account": _name(row), "days": days}
+            if row["credentials_rotated_on"]
+            else gettext("%(account)s：ログイン情報の管理者とパスワード変更日の記録")
+            % {"account": _name(row)}
+        )
+        yield ReminderItem(
+            recipient_id=row["recipient_id"],
+            source="credentials",
+            key=f"credentials:account:{row['pk']}:{due.isoformat()}",
+            title=title,
+            due_on=due,
+            url=credentials_url(row["pk"]),
+        )
+
+
+# --- R7: the verified badge ----------------------------------------------------------------
+
+
+def _badge_items(day: date, user: User | None = None) -> Iterator[ReminderItem]:
+    account_url = _path("staff_accounts:detail")
+    statuses = dict(BadgeStatus.choices)
+    for row in _rows(selectors.badges_due(day), user, "badge_status", "listed_at"):
+        yield ReminderItem(
+            recipient_id=row["recipient_id"],
+            source="badge",
+            key=f"badge:account:{row['pk']}",
+            title=gettext("%(account)s：認証バッジ（%(status)s）")
+            % {"account": _name(row), "status": statuses.get(row["badge_status"], "")},
+            due_on=selectors.badge_due_from(row["listed_at"]),
+            url=account_url(row["pk"]),
+        )
+
+
+# --- Requests waiting for a decision -------------------------------------------------------
+
+
+def waiting_since(req: ApprovalRequest) -> date:
+    """The day the request reached its current step: submitted (head's step), or approved
+    by the head in this round (PR step)."""
+    since = req.submitted_at or req.updated_at
+    if req.state == RequestState.AWAITING_PR:
+        head = [
+            d.created_at
+            for d in req.decisions.all()
+            if d.round == req.round and d.step == Step.HEAD and d.action == Action.APPROVE
+        ]
+        since = max(head, default=since)
+    return timezone.localdate(since)
+
+
+def waiting_requests(day: date) -> Iterator[tuple[ApprovalRequest, date]]:
+    """Requests that have waited ``request_working_days`` working days by ``day``, with the
+    day that happened (their due date)."""
+    n = get_municipality().intervals.request_working_days
+    # N working days are at least N calendar days: the database narrows, Python decides.
+    start = timezone.make_aware(datetime.combine(day - timedelta(days=n - 1), time.min))
+    qs = (
+        ApprovalRequest.objects.filter(state__in=DECIDABLE_STATES, submitted_at__lt=start)
+        .select_related("department__parent__parent", "account__service")
+        .prefetch_related("decisions")
+        .order_by("submitted_at", "pk")
+    )
+    for req in qs:
+        due = add_working_days(waiting_since(req), n)
+        if due <= day:
+            yield req, due
+
+
+def _request_items(day: date, candidates: Iterable[User]) -> Iterator[ReminderItem]:
+    candidates = list(candidates)
+    if not candidates:
+        return
+    n = get_municipality().intervals.request_working_days
+    for req, due in waiting_requests(day):
+        title = gettext(
+            "申請「%(title)s」（%(state)s）が%(days)d営業日以上、判断を待っています"
+        ) % {
+            "title": req.title or req.get_kind_display(),
+            "state": req.get_state_display(),
+            "days": n,
+        }
+        for person in deciders(req, candidates):
+            yield ReminderItem(
+                recipient_id=person.pk,
+                source="requests",
+                key=f"request:{req.pk}:{req.round}:{req.state}",
+                title=title,
+                due_on=due,
+                url=reverse("staff:request_detail", args=[req.pk]),
+                copy_to_ids=(req.requester_id,),
+            )
+
+
+def _requests_everyone(day: date) -> Iterator[ReminderItem]:
+    return _request_items(day, decider_candidates())
+
+
+def _requests_for_user(user: User, day: date) -> Iterator[ReminderItem]:
+    return _request_items(day, decider_candidates().filter(pk=user.pk))
+
+
+SOURCES = (
+    ReminderSource(
+        "review",
+        _("定期見直し（棚卸し、R12）"),
+        everyone=lambda day: _review_items(day),
+        for_user=lambda user, day: _review_items(day, user),
+        switch="R12",
+    ),
+    ReminderSource(
+        "credentials",
+        _("ログイン情報・パスワードの変更（R10）"),
+        everyone=lambda day: _credential_items(day),
+        for_user=lambda user, day: _credential_items(day, user),
+        switch="R10",
+    ),
+    ReminderSource(
+        "badge",
+        _("認証バッジ（R7）"),
+        everyone=lambda day: _badge_items(day),
+        for_user=lambda user, day: _badge_items(day, user),
+        switch="R7",
+    ),
+    ReminderSource(
+        "requests",
+        _("判断を待っている申請"),
+        everyone=_requests_everyone,
+        for_user=_requests_for_user,
+        switch=None,
+    ),
+)
+
+
+def register_sources() -> None:
+    for source in SOURCES:
+        register(source)
