@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
 
-from accounts.models import PUBLIC_STATUSES, OfficialAccount
-from organization.permissions import can_file_for, in_scope, scoped, sees_everything
+from accounts.models import PUBLIC_STATUSES, Officer, OfficerRole, OfficialAccount
+from organization.models import Department, User
+from organization.permissions import (
+    can_file_for,
+    in_scope,
+    is_head,
+    is_sysadmin,
+    scoped,
+    sees_everything,
+)
 
 if TYPE_CHECKING:
     from organization.permissions import AnyUser
@@ -36,3 +44,99 @@ def viewable_accounts(user: AnyUser) -> QuerySet[OfficialAccount]:
 def can_request_change(user: AnyUser, account: OfficialAccount) -> bool:
     """A change or closure is asked for an official account by its own department (R1)."""
     return account.status in PUBLIC_STATUSES and can_file_for(user, account.department)
+
+
+# --- Who answers for an account (the 責任者's side, 001 §4(1)ア, 002 §2) ----------------------
+# The one definition used by incidents (who suspends, who is told), reviews (who is reminded
+# when the 管理者 cannot be) and personnel (who replaces an officer who left).
+
+
+def _not_sysadmin() -> Q:
+    return ~(Q(role=User.Role.SYSADMIN) | Q(is_superuser=True))
+
+
+def answers_for(user: AnyUser, account: OfficialAccount) -> bool:
+    """The account's 責任者 (an officer with an active user) or a head (所属長・局長) over the
+    account's department — the 責任者 of 001 §4(1)ア by office. Never the system
+    administrator."""
+    if not (user.is_authenticated and user.is_active) or is_sysadmin(user):
+        return False
+    if is_head(user) and in_scope(user, account.department):
+        return True
+    return account.officers.filter(role=OfficerRole.RESPONSIBLE, user_id=user.pk).exists()
+
+
+def answering_for(account: OfficialAccount) -> QuerySet[User]:
+    """The twin of ``answers_for``: the active people who answer for ``account``."""
+    lineage = [d.pk for d in account.department.lineage()]
+    officers = account.officers.filter(role=OfficerRole.RESPONSIBLE).values("user_id")
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(pk__in=officers) | Q(role=User.Role.HEAD, department_id__in=lineage))
+        .filter(_not_sysadmin())
+    )
+
+
+def responsible_user_id() -> Subquery:
+    """SQL, per account row: the 責任者 officer's user if active (else NULL)."""
+    return Subquery(
+        Officer.objects.filter(
+            account=OuterRef("pk"),
+            role=OfficerRole.RESPONSIBLE,
+            user__isnull=False,
+            user__is_active=True,
+        )
+        .order_by("pk")  # not the model's ordering, which joins the account and service
+        .values("user_id")[:1],
+        output_field=IntegerField(),
+    )
+
+
+class HeadsOver:
+    """The active heads over each department, nearest unit first (two queries for the whole
+    organisation): whom a reminder falls back to when no 責任者 signs in."""
+
+    def __init__(self) -> None:
+        parents = dict(Department.objects.values_list("pk", "parent_id"))
+        by_unit: dict[int, list[int]] = {}
+        for pk, department_id in (
+            User.objects.filter(role=User.Role.HEAD, is_active=True, department__isnull=False)
+            .filter(_not_sysadmin())
+            .order_by("pk")
+            .values_list("pk", "department_id")
+        ):
+            by_unit.setdefault(department_id, []).append(pk)
+        self._parents = parents
+        self._by_unit = by_unit
+
+    def of(self, department_id: int) -> list[int]:
+        found: list[int] = []
+        node: int | None = department_id
+        seen: set[int] = set()
+        while node is not None and node not in seen:
+            seen.add(node)
+            found.extend(self._by_unit.get(node, []))
+            node = self._parents.get(node)
+        return found
+
+    def departments(self) -> list[int]:
+        return list(self._parents)
+
+    def first(self, department_id: int, *, excluding: int | None = None) -> int | None:
+        """The nearest head over the department who is not ``excluding``."""
+        return next((pk for pk in self.of(department_id) if pk != excluding), None)
+
+
+def reminded_for(
+    responsible_id: int | None,
+    department_id: int,
+    heads: HeadsOver,
+    *,
+    excluding: int | None = None,
+) -> int | None:
+    """Who is reminded of what the 責任者's side must do (one person, never ``excluding``,
+    e.g. the officer who is leaving): the account's 責任者 who signs in, else the nearest head
+    over its department (who takes its requests' first step)."""
+    if responsible_id is not None and responsible_id != excluding:
+        return responsible_id
+    return heads.first(department_id, excluding=excluding)

@@ -8,7 +8,8 @@ records when it really closed.
 
 The daily job ``close_scheduled_accounts`` closes every listed or suspended account whose day
 has come. It works from the records (``closes_on <= day``), so it does nothing the second time
-and catches up after days without a run; each account closes in its own transaction, through
+and catches up after days without a run; each account closes in its own transaction (the job
+is registered with ``atomic=False``, so the runner opens none around it), through
 ``close_now`` — the same code as an approval that closes at once (history row, feed entry via
 ``closed_at``, public pages refreshed by the account's ``post_save``).
 
@@ -32,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PUBLIC_STATUSES, OfficialAccount
-from jobs.schedule import daily_job
+from jobs.schedule import JobFailed, daily_job
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +67,14 @@ def due_for_closing(day: date) -> list[int]:
     )
 
 
-@daily_job("close_scheduled_accounts", order=10)
+@daily_job("close_scheduled_accounts", order=10, atomic=False)
 def close_scheduled_accounts(day: date) -> str:
     """Close every account whose scheduled day is ``day`` or before (issue 10 §5).
 
-    One transaction per account: one that cannot be closed (a row changed meanwhile) is
-    logged and left for the next run, and never holds back the others.
+    One transaction per account: one that cannot be closed is logged and never holds back the
+    others, which stay closed; the run then raises ``JobFailed``, so it is recorded as failed
+    (the operator sees it in the admin, ``run_daily_jobs`` exits non-zero) and the scheduler
+    tries again within the hour.
     """
     closed = failed = 0
     for pk in due_for_closing(day):
@@ -93,4 +96,5 @@ def close_scheduled_accounts(day: date) -> str:
     summary = _("廃止予定日を迎えたアカウントを%(closed)d件廃止しました。") % {"closed": closed}
     if failed:
         summary += _("%(failed)d件は廃止できず、次回に持ち越します。") % {"failed": failed}
+        raise JobFailed(summary)
     return summary

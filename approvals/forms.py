@@ -19,17 +19,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import ACCOUNT_FIELDS, AccountIdentityFormMixin
 from accounts.models import OfficerRole, OfficialAccount, Service, officer_problems
 from core.checklist import CHECKLIST_ITEMS
-from core.dates import TypedDateField
+from core.dates import DATE_INPUT, EARLIEST, TypedDateField
 from core.forms import CleanInputMixin, model_choice_field
 from core.municipality import get_municipality
 from organization.models import Department, User, descendant_ids
 from policies.models import OperationPolicy, OperationRules, PolicyTemplate
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # A closure may be scheduled up to a year ahead (issue 10 §5); a past day is the record of a
 # closure the registry learns of late, and closes at approval — but not before SNS existed.
 CLOSING_MAX_DAYS_AHEAD = 365
-EARLIEST_CLOSING = date(2000, 1, 1)
+EARLIEST_CLOSING = EARLIEST
 
 
 class AccountSectionForm(AccountIdentityFormMixin):

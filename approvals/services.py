@@ -217,6 +217,8 @@ def request_decide(
         raise NotAllowed
     if action in (Action.RETURN, Action.REJECT) and not comment:
         raise CommentRequired
+    if action == Action.APPROVE:
+        _refuse_resuming_what_is_not_suspended(req)
     proposal: Proposal | None = None
     try:
         if action == Action.APPROVE:
@@ -233,6 +235,31 @@ def request_decide(
     req.save()
     _record(req, actor, step, action, comment)
     return req
+
+
+def _refuse_resuming_what_is_not_suspended(req: ApprovalRequest) -> None:
+    """R18: a resumption lists a suspended account again. If the account was closed (e.g. on
+    the day a closure named, issue 10 §5) or resumed otherwise while the request waited, it
+    cannot be approved — it can still be rejected or withdrawn."""
+    account_id = req.account_id
+    if req.kind != RequestKind.RESUMPTION or account_id is None:
+        return
+    status = OfficialAccount.objects.filter(pk=account_id).values_list("status", flat=True).first()
+    if status == AccountStatus.SUSPENDED:
+        return
+    if status in ENDED_STATUSES:
+        raise InvalidTransition(
+            gettext(
+                "このアカウントは既に廃止されているため再開できません。"
+                "この申請は却下するか、申請者が取り下げてください。"
+            )
+        )
+    raise InvalidTransition(
+        gettext(
+            "このアカウントは一時停止中ではないため再開を承認できません。"
+            "この申請は却下するか、申請者が取り下げてください。"
+        )
+    )
 
 
 def _approve(req: ApprovalRequest, actor: User, step: Step) -> Proposal | None:

@@ -23,6 +23,14 @@ DATE_MESSAGE = _("日付を「2026-05-31」または「2026年5月31日」の形
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 MAX_INPUT = 40  # a date is short; anything longer is not one (no regex over 1 MB)
 
+# The earliest day any date in the registry may name: before any of today's services existed,
+# so an earlier one is a typing error. It also keeps dates far from year 1, where turning a
+# Japanese time into UTC overflows (an incident "0001-01-01T00:00" was a 500).
+EARLIEST = date(2000, 1, 1)
+EARLIEST_MESSAGE = _("2000年1月1日以降の日付を入力してください。")
+# The browser's date picker; the value it sends (and shows again) is ISO.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 def parse_typed_date(value: object) -> date | None:
     """The date ``value`` names, or None when it names none (nothing typed is "")."""

@@ -4,11 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import identity
 from accounts.models import PUBLIC_STATUSES, Service
-from core.dates import TypedDateField
+from core.dates import DATE_INPUT, EARLIEST, EARLIEST_MESSAGE, TypedDateField
 from core.forms import CleanInputMixin, model_choice_field
 from impersonation.models import KnownImpersonation
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ReportForm(CleanInputMixin, forms.Form):
@@ -134,7 +132,9 @@ class TakedownForm(CleanInputMixin, forms.ModelForm):
                 continue
             if day > today:
                 self.add_error(name, _("今日より後の日付は入力できません。"))
-            elif found_on and day < found_on and name != "takedown_requested_on":
+            elif day < EARLIEST:
+                self.add_error(name, EARLIEST_MESSAGE)
+            elif found_on and day < found_on:
                 self.add_error(
                     name,
                     _("なりすましを確認した日（%(day)s）より前の日付です。") % {"day": found_on},

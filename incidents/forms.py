@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import EARLIEST
 from core.forms import CleanInputMixin
 from core.municipality import get_municipality
 from incidents.models import IncidentKind
@@ -89,6 +90,9 @@ class IncidentForm(_LineEnds, forms.Form):
 
     def clean_occurred_at(self) -> datetime:
         value = self.cleaned_data["occurred_at"]
+        # The local day, compared before anything turns the time into UTC (year 1 overflows).
+        if value.date() < EARLIEST:
+            raise forms.ValidationError(_("発生日時は2000年1月1日以降の日時を入力してください。"))
         if value > timezone.now():
             raise forms.ValidationError(_("発生日時に未来の日時は指定できません。"))
         return value

@@ -27,12 +27,16 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from accounts.models import AccountStatus, OfficerRole, OfficialAccount
-from accounts.permissions import can_view_account, viewable_accounts
+from accounts.permissions import (
+    answering_for,
+    answers_for,
+    can_view_account,
+    viewable_accounts,
+)
 from incidents.models import Incident
 from organization.models import User, descendant_ids
 from organization.permissions import (
     can_file_for,
-    in_scope,
     is_head,
     is_pr_member,
     is_sysadmin,
@@ -55,13 +59,9 @@ def _acts(user: AnyUser) -> bool:
 
 
 def on_responsible_side(user: AnyUser, account: OfficialAccount) -> bool:
-    """The account's 責任者, or a head over its department (001 §4(1)ア, 002 §2)."""
-    person = _actor(user)
-    if person is None:
-        return False
-    if is_head(person) and in_scope(person, account.department):
-        return True
-    return account.officers.filter(role=OfficerRole.RESPONSIBLE, user=person).exists()
+    """The account's 責任者, or a head over its department (001 §4(1)ア, 002 §2): who answers
+    for it (``accounts.permissions.answers_for``, the one definition)."""
+    return _acts(user) and answers_for(user, account)
 
 
 def may_suspend(user: AnyUser, account: OfficialAccount) -> bool:
@@ -156,16 +156,8 @@ def viewable_incidents(user: AnyUser) -> QuerySet[Incident]:
 
 def responsible_side(account: OfficialAccount) -> QuerySet[User]:
     """The people ``on_responsible_side`` of ``account``, active: its 責任者 (officer with a
-    user) and the heads over its department."""
-    lineage = [d.pk for d in account.department.lineage()]
-    return (
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(pk__in=account.officers.filter(role=OfficerRole.RESPONSIBLE).values("user_id"))
-            | Q(role=User.Role.HEAD, department_id__in=lineage)
-        )
-        .exclude(Q(role=User.Role.SYSADMIN) | Q(is_superuser=True))
-    )
+    user) and the heads over its department (``accounts.permissions.answering_for``)."""
+    return answering_for(account)
 
 
 def told_of_incident(account: OfficialAccount) -> QuerySet[User]:

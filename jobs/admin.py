@@ -1,11 +1,16 @@
 """The outbox and the record of daily runs: read-only for the system administrator (ADR 0010,
 0014). A mail is retried by the worker, never edited or deleted by hand; the record of what was
-sent, and when a job ran, is evidence. (django-tasks-db's own ``DBTaskResult`` admin is
+sent, and when a job ran, is evidence. The one action: mail given up on (a mail server down for
+more than ``GIVE_UP_AFTER``) is sent again once the server is back — its status and when it is
+due change, never its recipients or text. (django-tasks-db's own ``DBTaskResult`` admin is
 read-only already.)"""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ViewOnlyAdminMixin
+from jobs import outbox
 from jobs.models import JobRun, OutboxMail
 
 
@@ -15,6 +20,28 @@ class OutboxMailAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("subject", "key")
     date_hierarchy = "created_at"
+    actions = ["resend"]
+
+    def has_resend_permission(self, request) -> bool:
+        user = request.user
+        # The system administrators, as jobs.outbox tells them of failed mail.
+        return user.is_active and (user.is_superuser or getattr(user, "role", "") == "sysadmin")
+
+    @admin.action(description=_("選択したメールを再送する"), permissions=["resend"])
+    def resend(self, request, queryset) -> None:
+        count = outbox.resend(queryset.values_list("pk", flat=True))
+        skipped = queryset.count() - count
+        self.message_user(
+            request,
+            gettext("%(count)d通を送信待ちに戻しました。すぐに送ります。") % {"count": count},
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                gettext("送信済みの%(skipped)d通は再送しません。") % {"skipped": skipped},
+                messages.WARNING,
+            )
 
 
 @admin.register(JobRun)

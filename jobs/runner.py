@@ -1,6 +1,7 @@
 """Run the daily jobs for one day (``manage.py run_daily_jobs``, the scheduler), ADR 0014.
 
-Each job runs in its own transaction and leaves a ``JobRun`` (start, end, success, summary);
+Each job runs in its own transaction (a job registered with ``atomic=False`` opens its own,
+e.g. one per account) and leaves a ``JobRun`` (start, end, success, summary);
 a job that fails is logged and recorded and the next one still runs. A lease in the database
 (jobs.lease) keeps two runners (two schedulers, or cron and a scheduler) from running the
 jobs at the same moment; the jobs themselves are idempotent, so running them again later the
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from jobs import lease
 from jobs.models import JobRun
-from jobs.schedule import DailyJob, daily_jobs
+from jobs.schedule import DailyJob, JobFailed, daily_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,11 @@ class AlreadyRunning(Exception):
     """Another process holds the daily-jobs lease."""
 
 
+class FutureDay(ValueError):
+    """The daily jobs never run for a day after today: a closure scheduled for that day would
+    take effect early, and the digest would record reminders as mailed in the future."""
+
+
 def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:100]
 
@@ -54,7 +60,10 @@ def selected(names: list[str] | None = None) -> list[DailyJob]:
 
 
 def run_daily_jobs(day: date, *, names: list[str] | None = None) -> list[Outcome]:
-    """Run the registered daily jobs (or only ``names``) for ``day``, in order."""
+    """Run the registered daily jobs (or only ``names``) for ``day`` (today or a past day),
+    in order."""
+    if day > timezone.localdate():
+        raise FutureDay(day.isoformat())
     holder = holder_name()
     if not lease.acquire(LOCK, holder, LOCK_FOR):
         raise AlreadyRunning
@@ -72,9 +81,16 @@ def _run_one(job: DailyJob, day: date) -> Outcome:
     record = JobRun.objects.create(name=job.name, day=day, started_at=timezone.now())
     started = time.perf_counter()
     try:
-        with transaction.atomic():
+        if job.atomic:
+            with transaction.atomic():
+                summary = str(job.function(day))
+        else:
             summary = str(job.function(day))
         succeeded = True
+    except JobFailed as error:  # part of the work done (and kept), the rest failed
+        logger.error("Daily job %s for %s failed: %s", job.name, day.isoformat(), error)
+        summary = str(error)[:2000]
+        succeeded = False
     except Exception as error:
         logger.exception("Daily job %s for %s failed", job.name, day.isoformat())
         summary = f"{type(error).__name__}: {error}"[:2000]

@@ -6,6 +6,12 @@ A daily job takes the day it runs for and returns a one-line summary for the rec
 the records on that day (what is due on or before it), never from "what happened since the
 last run", so running it twice does nothing more, and running it after a week without runs
 does what the week's runs would have done.
+
+The runner (jobs.runner) runs each job in one transaction, so a job that fails leaves nothing
+half done — unless the job is registered with ``atomic=False``: such a job opens its own
+transactions (one per account, say), so what it finished stays when a later part fails. A job
+that did part of its work and failed the rest raises ``JobFailed(summary)``: the run is
+recorded as failed with that summary, and the scheduler tries again.
 """
 
 from __future__ import annotations
@@ -22,17 +28,25 @@ class DailyJob:
     name: str
     order: int
     function: DailyFunction
+    atomic: bool = True
+
+
+class JobFailed(Exception):
+    """Raised by a job that could not do all of its work; ``str()`` is the summary recorded."""
 
 
 _JOBS: dict[str, DailyJob] = {}
 
 
-def daily_job(name: str, *, order: int = 50) -> Callable[[DailyFunction], DailyFunction]:
+def daily_job(
+    name: str, *, order: int = 50, atomic: bool = True
+) -> Callable[[DailyFunction], DailyFunction]:
     """Register ``function(day) -> summary`` as the daily job ``name``. Lower ``order`` runs
-    first (scheduled closures before reminders, so a closed account is not reminded of)."""
+    first (scheduled closures before reminders, so a closed account is not reminded of).
+    ``atomic=False``: the job opens its own transactions, the runner none around it."""
 
     def register(function: DailyFunction) -> DailyFunction:
-        _JOBS[name] = DailyJob(name, order, function)
+        _JOBS[name] = DailyJob(name, order, function, atomic)
         return function
 
     return register

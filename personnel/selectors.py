@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Officer, OfficerRole
+from accounts.models import OfficialAccount
+from accounts.permissions import HeadsOver, reminded_for, responsible_user_id
 from jobs.reminders import ReminderItem, ReminderSource, register
 from organization.permissions import sees_everything
 from personnel.models import OfficerChangeNeeded
@@ -53,7 +54,7 @@ def dashboard_panel(user: User) -> dict[str, Any]:
     }
 
 
-# --- Reminders (jobs.reminders): the 責任者 of each flagged account ------------------------
+# --- Reminders (jobs.reminders): who answers for each flagged account -------------------
 
 
 def _due(flag: OfficerChangeNeeded) -> date:
@@ -61,21 +62,28 @@ def _due(flag: OfficerChangeNeeded) -> date:
 
 
 def _items(flags: QuerySet[OfficerChangeNeeded], day: date) -> list[ReminderItem]:
+    """One item per flag, to who answers for the account (``accounts.permissions
+    .reminded_for``): its 責任者, else — the 責任者 is the one leaving, or the officers are
+    written as names only — the nearest head over its department; never the leaving person."""
     flags = with_relations(flags)
     responsible: dict[int, int] = dict(
-        Officer.objects.filter(
-            role=OfficerRole.RESPONSIBLE,
-            user__isnull=False,
-            user__is_active=True,
-            account_id__in=flags.values("account_id"),
-        ).values_list("account_id", "user_id")
+        OfficialAccount.objects.filter(pk__in=flags.values("account_id"))
+        .annotate(responsible_id=responsible_user_id())
+        .filter(responsible_id__isnull=False)
+        .values_list("pk", "responsible_id")
     )
+    heads = HeadsOver()
     url = reverse("staff_personnel:changes")
     items = []
     for flag in flags:
-        recipient = responsible.get(flag.account_id)
-        if recipient is None or recipient == flag.user_id:
-            continue  # no 責任者 who is still here: the PR division's count shows it
+        recipient = reminded_for(
+            responsible.get(flag.account_id),
+            flag.account.department_id,
+            heads,
+            excluding=flag.user_id,
+        )
+        if recipient is None:
+            continue  # nobody who signs in answers for it: the PR division's count shows it
         items.append(
             ReminderItem(
                 recipient_id=recipient,
@@ -100,11 +108,8 @@ def reminders_everyone(day: date) -> list[ReminderItem]:
 
 
 def reminders_for(user: Any, day: date) -> list[ReminderItem]:
-    mine = Officer.objects.filter(role=OfficerRole.RESPONSIBLE, user_id=user.pk)
-    flags = OfficerChangeNeeded.objects.filter(
-        resolved_at__isnull=True, account_id__in=mine.values("account_id")
-    )
-    return [i for i in _items(flags, day) if i.recipient_id == user.pk]
+    """``reminders_everyone`` narrowed to ``user`` (open flags are few: people who left)."""
+    return [i for i in reminders_everyone(day) if i.recipient_id == user.pk]
 
 
 def register_reminders() -> None:

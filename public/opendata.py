@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import gettext, gettext_lazy
@@ -36,7 +37,8 @@ CSV_COLUMNS = [
     ("発信の目的", lambda a: a.purpose),
     ("認証バッジ", lambda a: a.get_badge_status_display()),
     ("状態", lambda a: a.get_status_display()),
-    ("掲載開始日", lambda a: a.listed_at.date().isoformat() if a.listed_at else ""),
+    # The day in Japan (TIME_ZONE), not in UTC: listed at 06:00 JST is listed that day.
+    ("掲載開始日", lambda a: timezone.localdate(a.listed_at).isoformat() if a.listed_at else ""),
     (
         "このサイトのページ",
         lambda a: settings.SITE_URL.rstrip("/") + reverse("public:account_detail", args=[a.pk]),
@@ -157,7 +159,8 @@ class RegistryFeed(Feed):
         if item.kind == EventKind.CLOSED:
             return gettext("%(name)sは%(date)sに廃止しました。") % {
                 "name": name,
-                "date": item.when.strftime(gettext("%Y年%m月%d日")),
+                # Local time: closed at 06:30 JST on 11/27 is 11/27, not 11/26 (UTC).
+                "date": timezone.localtime(item.when).strftime(gettext("%Y年%m月%d日")),
             }
         if item.kind == EventKind.LISTED:
             return gettext("%(name)sを公式アカウントとして掲載しました。") % {"name": name}

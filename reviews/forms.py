@@ -9,14 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Officer, OfficialAccount, officers_in_order
-from core.dates import TypedDateField
+from core.dates import DATE_INPUT, EARLIEST, TypedDateField
 from core.errors import parse_id
 from core.forms import CleanInputMixin
 from reviews.models import ReviewOutcome
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-# Before any of today's services existed: a date earlier than this is a typing error.
-EARLIEST = date(2000, 1, 1)
 
 
 def _past_date(value: date | None) -> date | None:

@@ -4,8 +4,10 @@ last-post date, and who reads the PR division's list of stale accounts.
 - the account's 管理者 (アカウント管理者, 001 §4(1)イ: day-to-day operation and monitoring)
   confirms the review and the credentials. The 責任者 (001 §4(1)ア) may too: the
   responsibility is theirs, and when the 管理者 has left (人事異動) the review must not wait
-  for the change request that names a new one. Reminders go to the 管理者, or to the 責任者
-  when the account has no 管理者 who signs in (``reminder_recipients``, the list twin);
+  for the change request that names a new one; so may a head over the account's department
+  (the 責任者 by office). Reminders go to the 管理者, else to who answers for the account
+  (``accounts.permissions.reminded_for``: the 責任者, else the nearest head;
+  ``reminder_rows``, the list twin);
 - anyone who works on the account — its officers, and staff who may file requests for its
   department — updates the last-post date (最終投稿日, R12);
 - the PR division (and the system administrator, who reads) sees the list of stale accounts.
@@ -16,12 +18,14 @@ views answer 404 when it is off (``reviews.views.switched_on``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import PUBLIC_STATUSES, Officer, OfficerRole, OfficialAccount
+from accounts.permissions import HeadsOver, answers_for, reminded_for, responsible_user_id
 from organization.permissions import can_file_for, sees_everything
 
 if TYPE_CHECKING:
@@ -31,12 +35,17 @@ CONFIRMING_ROLES = (OfficerRole.MANAGER, OfficerRole.RESPONSIBLE)
 
 
 def can_review(user: AnyUser, account: OfficialAccount) -> bool:
-    """The account's 管理者 or 責任者 confirms its review (R12) and credentials (R10)."""
+    """The account's 管理者 or who answers for it (its 責任者, a head over its department:
+    ``accounts.permissions.answers_for``) confirms its review (R12) and credentials (R10) —
+    whoever is reminded of them can do them."""
     return (
         user.is_authenticated
         and user.is_active
         and account.status in PUBLIC_STATUSES
-        and account.officers.filter(user_id=user.pk, role__in=CONFIRMING_ROLES).exists()
+        and (
+            account.officers.filter(user_id=user.pk, role__in=CONFIRMING_ROLES).exists()
+            or answers_for(user, account)
+        )
     )
 
 
@@ -54,10 +63,13 @@ def can_view_stale_list(user: AnyUser) -> bool:
     return sees_everything(user)
 
 
-def _officer_user(role: OfficerRole) -> Subquery:
+def _manager_user() -> Subquery:
     return Subquery(
         Officer.objects.filter(
-            account=OuterRef("pk"), role=role, user__isnull=False, user__is_active=True
+            account=OuterRef("pk"),
+            role=OfficerRole.MANAGER,
+            user__isnull=False,
+            user__is_active=True,
         )
         .order_by("pk")  # not the model's ordering, which joins the account and service
         .values("user_id")[:1],
@@ -66,11 +78,29 @@ def _officer_user(role: OfficerRole) -> Subquery:
 
 
 def with_reminder_recipient(qs: QuerySet[OfficialAccount]) -> QuerySet[OfficialAccount]:
-    """Annotate ``recipient_id``: the account's 管理者 who signs in, else its 責任者 (None when
-    neither is a member of staff — the PR division's stale list still shows the account).
-    The list twin of who is reminded; one query for any number of accounts."""
-    return qs.annotate(
-        recipient_id=Coalesce(
-            _officer_user(OfficerRole.MANAGER), _officer_user(OfficerRole.RESPONSIBLE)
+    """Annotate ``recipient_id``: the account's 管理者 who signs in, else its 責任者 who signs
+    in (None otherwise: ``reminder_rows`` falls back to the nearest head over the department,
+    ``accounts.permissions.reminded_for``). One query for any number of accounts."""
+    return qs.annotate(recipient_id=Coalesce(_manager_user(), responsible_user_id()))
+
+
+def reminder_rows(
+    qs: QuerySet[OfficialAccount], user: AnyUser | None, *fields: str
+) -> Iterator[dict[str, Any]]:
+    """The rows of ``with_reminder_recipient(qs)`` with ``recipient_id`` filled in: the
+    管理者, else who answers for the account (its 責任者, else the nearest head over its
+    department); rows nobody can be reminded of are left out. With ``user``: only theirs."""
+    heads: HeadsOver | None = None
+    if user is not None:
+        heads = HeadsOver()
+        mine = [d for d in heads.departments() if heads.first(d) == user.pk]
+        qs = qs.filter(
+            Q(recipient_id=user.pk) | Q(recipient_id__isnull=True, department_id__in=mine)
         )
-    )
+    for row in qs.values(*fields, "recipient_id", "department_id"):
+        if row["recipient_id"] is None:
+            heads = heads or HeadsOver()
+            row["recipient_id"] = reminded_for(None, row["department_id"], heads)
+            if row["recipient_id"] is None:
+                continue
+        yield row

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -33,21 +33,19 @@ from core.municipality import get_municipality
 from core.workdays import add_working_days
 from jobs.reminders import ReminderItem, ReminderSource, register
 from reviews import selectors
+from reviews.permissions import reminder_rows
 
 if TYPE_CHECKING:
     from organization.models import User
 
 
 # The columns an item needs: read as values, not model instances (20 000 accounts a day).
-COLUMNS = ("pk", "display_name", "service__name", "recipient_id")
+COLUMNS = ("pk", "display_name", "service__name")
 
 
 def _rows(qs: QuerySet[OfficialAccount], user: User | None, *extra: str) -> Iterator[Any]:
-    # ``recipient_id`` is an annotation (reviews.permissions.with_reminder_recipient).
-    qs = qs.exclude(Q(recipient_id__isnull=True))
-    if user is not None:
-        qs = qs.filter(Q(recipient_id=user.pk))
-    return iter(qs.values(*COLUMNS, *extra))
+    # ``recipient_id``: reviews.permissions.with_reminder_recipient / reminder_rows.
+    return reminder_rows(qs, user, *COLUMNS, *extra)
 
 
 _SENTINEL = 987654321
@@ -141,9 +139,11 @@ def waiting_since(req: ApprovalRequest) -> date:
     return timezone.localdate(since)
 
 
-def waiting_requests(day: date) -> Iterator[tuple[ApprovalRequest, date]]:
+def waiting_requests(
+    day: date, requester_id: int | None = None
+) -> Iterator[tuple[ApprovalRequest, date]]:
     """Requests that have waited ``request_working_days`` working days by ``day``, with the
-    day that happened (their due date)."""
+    day that happened (their due date); with ``requester_id``, only that person's."""
     n = get_municipality().intervals.request_working_days
     # N working days are at least N calendar days: the database narrows, Python decides.
     start = timezone.make_aware(datetime.combine(day - timedelta(days=n - 1), time.min))
@@ -153,18 +153,24 @@ def waiting_requests(day: date) -> Iterator[tuple[ApprovalRequest, date]]:
         .prefetch_related("decisions")
         .order_by("submitted_at", "pk")
     )
+    if requester_id is not None:
+        qs = qs.filter(requester_id=requester_id)
     for req in qs:
         due = add_working_days(waiting_since(req), n)
         if due <= day:
             yield req, due
 
 
-def _request_items(day: date, candidates: Iterable[User]) -> Iterator[ReminderItem]:
+def _request_items(
+    day: date, candidates: Iterable[User], requester_id: int | None = None
+) -> Iterator[ReminderItem]:
+    """An item to each of the ``candidates`` who may decide a waiting request (with
+    ``requester_id``: only that person's requests), a copy to its requester."""
     candidates = list(candidates)
     if not candidates:
         return
     n = get_municipality().intervals.request_working_days
-    for req, due in waiting_requests(day):
+    for req, due in waiting_requests(day, requester_id=requester_id):
         title = gettext(
             "申請「%(title)s」（%(state)s）が%(days)d営業日以上、判断を待っています"
         ) % {
@@ -189,7 +195,15 @@ def _requests_everyone(day: date) -> Iterator[ReminderItem]:
 
 
 def _requests_for_user(user: User, day: date) -> Iterator[ReminderItem]:
-    return _request_items(day, decider_candidates().filter(pk=user.pk))
+    """The requests ``user`` may decide, and one copy of each of their own waiting requests
+    (the digest mails them the copy: the dashboard shows it too, marked 「写し」)."""
+    items = list(_request_items(day, decider_candidates().filter(pk=user.pk)))
+    keys = {i.key for i in items}
+    for item in _request_items(day, decider_candidates(), requester_id=user.pk):
+        if item.key not in keys:
+            keys.add(item.key)
+            items.append(item)
+    return iter(items)
 
 
 SOURCES = (

@@ -76,14 +76,26 @@ def with_review_base(qs: QuerySet[OfficialAccount]) -> QuerySet[OfficialAccount]
 
 
 def review_due_on(reviewed_since: date) -> date:
+    """R12: the one definition of when a review is due — ``review_months`` after the last one
+    (the first: after listing), on the month's last day where the month is shorter."""
     return add_months(reviewed_since, get_municipality().intervals.review_months)
+
+
+def reviewed_by_cutoff(day: date) -> date:
+    """The latest ``reviewed_since`` whose review is due on or before ``day``: the SQL side of
+    ``review_due_on`` (``reviewed_since <= cutoff`` exactly when ``review_due_on(reviewed_since)
+    <= day``). Not simply ``day`` moved back: 31 August + 6 months is 28 February, so on
+    28 February the reviews of 29–31 August are due too."""
+    cutoff = add_months(day, -get_municipality().intervals.review_months)
+    while review_due_on(cutoff + timedelta(days=1)) <= day:
+        cutoff += timedelta(days=1)
+    return cutoff
 
 
 def reviews_due(day: date, *, notice_days: int = NOTICE_DAYS) -> QuerySet[OfficialAccount]:
     """R12: accounts whose review is due by ``day`` + ``notice_days`` (overdue ones too),
     with ``recipient_id`` and ``reviewed_since``."""
-    months = get_municipality().intervals.review_months
-    cutoff = add_months(day + timedelta(days=notice_days), -months)
+    cutoff = reviewed_by_cutoff(day + timedelta(days=notice_days))
     return with_reminder_recipient(with_review_base(remindable_accounts())).filter(
         Q(reviewed_since__lte=cutoff)
     )
@@ -142,7 +154,7 @@ def stale_accounts(day: date) -> QuerySet[OfficialAccount]:
     ``last_reviewed_on``, ``reviewed_since`` and ``last_outcome``."""
     intervals = get_municipality().intervals
     post_limit = add_months(day, -intervals.stale_after_months)
-    review_limit = add_months(day, -intervals.review_months)
+    review_overdue_by = reviewed_by_cutoff(day - timedelta(days=1))  # due before ``day``
     return (
         with_review_base(
             OfficialAccount.objects.filter(status__in=PUBLIC_STATUSES).select_related(
@@ -155,7 +167,7 @@ def stale_accounts(day: date) -> QuerySet[OfficialAccount]:
         )
         .filter(
             Q(activity_since__lt=post_limit)
-            | Q(reviewed_since__lt=review_limit)
+            | Q(reviewed_since__lte=review_overdue_by)
             | Q(last_outcome=ReviewOutcome.NOT_USED)
         )
         .order_by("activity_since", "pk")
@@ -174,7 +186,7 @@ def stale_reasons(account: Any, day: date) -> StaleReasons:
     intervals = get_municipality().intervals
     return StaleReasons(
         old_post=account.activity_since < add_months(day, -intervals.stale_after_months),
-        review_overdue=account.reviewed_since < add_months(day, -intervals.review_months),
+        review_overdue=review_due_on(account.reviewed_since) < day,
         not_used=account.last_outcome == ReviewOutcome.NOT_USED,
     )
 
@@ -191,26 +203,18 @@ class DashboardItem:
 
 
 def reminder_items(user: User, day: date) -> list[DashboardItem]:
-    """What the digest mails ``user`` for ``day``, from the same sources: the jobs app's
-    ``items_for`` where it exists, else each applying source's ``for_user``."""
+    """What the digest mails ``user`` for ``day`` (their items and their copies), from the
+    same sources, soonest due first (``jobs.reminders.items_for``)."""
     labels = {s.name: str(s.label) for s in reminders.sources()}
-    items_for = getattr(reminders, "items_for", None)
-    if items_for is not None:
-        items = list(items_for(user, day))
-    else:
-        items = [i for s in reminders.sources() for i in s.for_user(user, day)]
-    return sorted(
-        (
-            DashboardItem(
-                item=i,
-                label=labels.get(i.source, i.source),
-                overdue=i.due_on < day,
-                copy=i.recipient_id != user.pk,
-            )
-            for i in items
-        ),
-        key=lambda d: (d.item.due_on, d.item.key),
-    )
+    return [
+        DashboardItem(
+            item=i,
+            label=labels.get(i.source, i.source),
+            overdue=i.due_on < day,
+            copy=i.recipient_id != user.pk,
+        )
+        for i in reminders.items_for(user, day)
+    ]
 
 
 def dashboard_panel(user: User) -> dict[str, Any]:
@@ -235,13 +239,11 @@ def latest_credential_check(account: OfficialAccount) -> CredentialCheck | None:
 
 
 def next_review_on(account: OfficialAccount) -> date | None:
-    """R12: when this account's next review is due (None before it is listed)."""
-    last = latest_review(account)
-    if last is not None:
-        return review_due_on(last.reviewed_on)
-    if account.listed_at is None:
-        return None
-    return review_due_on(timezone.localdate(account.listed_at))
+    """R12: when this account's next review is due (None before it is listed): the same
+    ``reviewed_since`` and ``review_due_on`` as the reminders."""
+    row = with_review_base(OfficialAccount.objects.filter(pk=account.pk)).first()
+    since: date | None = getattr(row, "reviewed_since", None)
+    return review_due_on(since) if since is not None else None
 
 
 def account_panel(user: User, account: OfficialAccount) -> dict[str, Any]:

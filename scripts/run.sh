@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 1: install, migrate, load demo data and serve on http://127.0.0.1:8000/,
 # with the job runner beside it (ADR 0014): the worker that sends queued mail (db_worker) and
-# the scheduler (every minute the due mail, every day at DAILY_JOBS_AT the daily jobs). Both
+# the scheduler (every minute the due mail, every day at DAILY_JOBS_AT — default 00:05 — the
+# daily jobs, retried hourly until they succeed). Both
 # stop when the server stops. Mail is printed by the worker (console backend in development).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -298,8 +298,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A hung SMTP server makes a delivery fail after this many seconds per step (and the mail is
 # retried later), instead of hanging a worker.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-# When `manage.py run_scheduler` runs the daily jobs (local time, TIME_ZONE), "HH:MM".
-DAILY_JOBS_AT = env("DAILY_JOBS_AT", default="06:00")
+# When `manage.py run_scheduler` runs the daily jobs (local time, TIME_ZONE), "HH:MM": just
+# after midnight, so a closure scheduled for a day takes effect at its start and the digests
+# wait in the morning (retried hourly until the day's run succeeds, jobs.scheduler).
+DAILY_JOBS_AT = env("DAILY_JOBS_AT", default="00:05")
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a pasted "x.com/…" means https
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is read-only in the admin too
 

@@ -332,3 +332,66 @@ def test_a_day_too_far_ahead_is_refused_at_submission(users, tourism_account):
             services.request_submit(
                 req=req, actor=operator, data=closure_form(APPROVAL_DAY + timedelta(days=366))
             )
+
+
+# --- Through the runner (issue 10 review) -------------------------------------------------------
+
+
+def test_run_daily_jobs_refuses_a_future_day_and_closes_nothing_early(scheduled):
+    """The reproduction: ``--date <today+300>`` closed an account scheduled for today+200."""
+    from django.core.management import CommandError, call_command
+
+    from jobs import runner
+
+    far = APPROVAL_DAY + timedelta(days=300)
+    with at(APPROVAL_DAY):
+        with pytest.raises(CommandError, match="未来の日付"):
+            call_command(
+                "run_daily_jobs", "--date", far.isoformat(), "--job", "close_scheduled_accounts"
+            )
+        with pytest.raises(runner.FutureDay):
+            runner.run_daily_jobs(far, names=["close_scheduled_accounts"])
+    scheduled.refresh_from_db()
+    assert scheduled.status == AccountStatus.LISTED
+    assert scheduled.closes_on == CLOSING_DAY
+
+
+def test_a_failed_closure_fails_the_run_and_keeps_the_others_closed(
+    users, scheduled, bousai_account, monkeypatch, caplog
+):
+    """One account that cannot be closed: the other still closes (its own transaction, not a
+    savepoint the runner rolls back), and the run is recorded as failed so the operator sees
+    it and the scheduler tries again."""
+    from django.core.management import CommandError, call_command
+
+    from approvals import closures
+    from jobs.models import JobRun
+
+    with at(APPROVAL_DAY):
+        approve_closure(bousai_account, users, CLOSING_DAY)
+    real_close_now = closures.close_now
+
+    def close_now(account, **kwargs):
+        if account.pk == bousai_account.pk:
+            raise RuntimeError("行が壊れている")
+        return real_close_now(account, **kwargs)
+
+    monkeypatch.setattr(closures, "close_now", close_now)
+    with at(CLOSING_DAY, hour=0), pytest.raises(CommandError, match="close_scheduled_accounts"):
+        call_command("run_daily_jobs", "--job", "close_scheduled_accounts")
+    run = JobRun.objects.get(name="close_scheduled_accounts")
+    assert not run.succeeded
+    assert "1件廃止しました" in run.summary
+    assert "1件は廃止できず" in run.summary
+    scheduled.refresh_from_db()
+    bousai_account.refresh_from_db()
+    assert scheduled.status == AccountStatus.CLOSED  # kept, though the run failed
+    assert bousai_account.status == AccountStatus.LISTED
+    assert bousai_account.closes_on == CLOSING_DAY  # left for the next run
+    # The next run (the scheduler's hourly retry) closes it once it can be closed.
+    monkeypatch.setattr(closures, "close_now", real_close_now)
+    with at(CLOSING_DAY, hour=1):
+        call_command("run_daily_jobs", "--job", "close_scheduled_accounts")
+    bousai_account.refresh_from_db()
+    assert bousai_account.status == AccountStatus.CLOSED
+    assert JobRun.objects.filter(name="close_scheduled_accounts", succeeded=True).count() == 1

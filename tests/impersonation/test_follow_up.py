@@ -115,6 +115,14 @@ def test_a_removed_fake_is_no_longer_warned_about_and_stays_as_removed(client, u
     ("data", "field", "message"),
     [
         ({"takedown_requested_on": "2026-11-21"}, "takedown_requested_on", "今日より後"),
+        # Issue 10 review: a request before SNS existed, or before the fake was found.
+        ({"takedown_requested_on": "1999-12-31"}, "takedown_requested_on", "2000年1月1日以降"),
+        ({"takedown_requested_on": "0001-01-01"}, "takedown_requested_on", "2000年1月1日以降"),
+        (
+            {"takedown_requested_on": "2026-11-01"},
+            "takedown_requested_on",
+            "確認した日（2026-11-02）より前",
+        ),
         ({"removed_on": "2026-11-01"}, "removed_on", "確認した日（2026-11-02）より前"),
         (
             {"takedown_requested_on": "2026-11-10", "platform_answered_on": "2026-11-05"},

@@ -153,3 +153,29 @@ def test_the_emergency_search_goes_straight_to_the_form(client, users, bousai_ac
     client.force_login(users["pr"])
     response = client.get(reverse("staff_incidents:find"), {"q": "https://x.com/Sample_Bousai"})
     assert response["Location"] == reverse("staff_incidents:suspend", args=[bousai_account.pk])
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00", "1900-01-01T09:00", "1999-12-31T23:59"])
+def test_an_incident_before_2000_is_refused_not_a_500(value, client, users, tourism_account):
+    """Issue 10 review: year 0001 was an OverflowError (a JST time before year 1 in UTC)."""
+    client.force_login(users["operator"])
+    response = client.post(
+        reverse("staff_incidents:record", args=[tourism_account.pk]),
+        {**RECORD_OK, "occurred_at": value},
+    )
+    assert response.status_code == 422
+    assert "2000年1月1日以降" in _errors(response)
+    page = response.content.decode()
+    assert f'value="{value}"' in page  # the typed text comes back to be corrected
+    assert "不審な投稿がありました。" in page
+    assert not Incident.objects.filter(account=tourism_account).exists()
+
+
+def test_the_first_day_of_2000_is_accepted(client, users, tourism_account):
+    client.force_login(users["operator"])
+    response = client.post(
+        reverse("staff_incidents:record", args=[tourism_account.pk]),
+        {**RECORD_OK, "occurred_at": "2000-01-01T00:00"},
+    )
+    assert response.status_code == 302
+    assert Incident.objects.filter(account=tourism_account).exists()

@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import OfficialAccount
 from approvals import services as approvals
 from approvals.models import Action, RequestKind, RequestState
 from core.errors import InvalidTransition, NotAllowed
@@ -260,3 +261,39 @@ def test_closing_and_reopening_an_incident(users, tourism_account):
     assert incident.status == IncidentStatus.CLOSED
     assert incident.closed_at
     assert incident.history.count() == 2
+
+
+@pytest.mark.parametrize("step", ["head", "pr"])
+def test_a_resumption_of_an_account_closed_meanwhile_says_why_and_can_be_ended(
+    users, tourism_account, client, step
+):
+    """The account was closed (e.g. by a closure set for a date, issue 10 §5) while its
+    resumption request waited: approving says so in Japanese (not a 500, not "already
+    handled"); the request is still rejected, or withdrawn while it waits for the head."""
+    suspend(tourism_account, users)
+    req = resumption_request(tourism_account, users)
+    if step == "pr":
+        approvals.request_decide(req=req, actor=users["head"], action=Action.APPROVE)
+    OfficialAccount.objects.filter(pk=tourism_account.pk).update(
+        status="closed", closed_at=timezone.now()
+    )
+    decider = users[step]
+    with pytest.raises(InvalidTransition) as error:
+        approvals.request_decide(req=req, actor=decider, action=Action.APPROVE)
+    assert "廃止されているため再開できません" in error.value.message
+    client.force_login(decider)
+    page = client.post(
+        reverse("staff:request_decide", args=[req.pk]), {"action": "approve"}, follow=True
+    )
+    assert page.status_code == 200
+    assert "廃止されているため再開できません" in page.content.decode()
+    if step == "pr":
+        approvals.request_decide(
+            req=req, actor=decider, action=Action.REJECT, comment="廃止済みのため。"
+        )
+    else:
+        approvals.request_withdraw(req=req, actor=users["operator"])
+    req.refresh_from_db()
+    assert req.state == ("rejected" if step == "pr" else "withdrawn")
+    tourism_account.refresh_from_db()
+    assert tourism_account.status == "closed"

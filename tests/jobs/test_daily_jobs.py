@@ -107,6 +107,21 @@ def test_an_unknown_job_is_refused_with_the_known_names(calls):
         run("--job", "nope")
 
 
+def test_a_future_day_is_refused_and_nothing_runs(calls):
+    """``--date`` is for catching up past days: a day after today would close accounts
+    scheduled up to that day now, and record reminders as mailed in the future."""
+    seen, _ = calls
+    with time_machine.travel(at(date(2026, 4, 1), 0, 30), tick=False):  # 3/31 in UTC
+        with pytest.raises(CommandError, match="未来の日付（2026-04-02）は指定できません"):
+            run("--date", "2026-04-02")
+        with pytest.raises(runner.FutureDay):
+            runner.run_daily_jobs(date(2027, 1, 1))  # the runner refuses too
+        run("--date", "2026-04-01")  # today is fine
+        run("--date", "2026-03-01")  # a past day is catching up
+    assert [day for _, day in seen] == [date(2026, 4, 1)] * 2 + [date(2026, 3, 1)] * 2
+    assert not JobRun.objects.filter(day__gt=date(2026, 4, 1)).exists()
+
+
 def test_today_by_default_in_local_time(calls):
     seen, _ = calls
     with time_machine.travel(at(date(2026, 4, 1), 0, 30), tick=False):  # still 3/31 in UTC
@@ -141,37 +156,55 @@ def test_the_reminder_digest_is_a_registered_daily_job():
 # --- The scheduler ------------------------------------------------------------------------------
 
 
-def test_the_scheduler_runs_the_jobs_once_a_day_at_six(calls):
+AT = datetime.strptime("00:05", "%H:%M").time()  # noqa: DTZ007 — a time of day
+
+
+def test_the_daily_jobs_run_just_after_midnight_by_default(settings):
+    """00:05: a closure scheduled for a day takes effect at its start, and the digests are
+    waiting in the morning (issue 10 review)."""
+    from config.settings import base
+    from jobs.scheduler import DEFAULT_DAILY_JOBS_AT, daily_time
+
+    assert base.DAILY_JOBS_AT == DEFAULT_DAILY_JOBS_AT == "00:05"
+    assert Scheduler().at == AT
+    del settings.DAILY_JOBS_AT
+    assert daily_time() == AT
+
+
+def test_the_scheduler_runs_the_jobs_once_a_day_at_five_past_midnight(calls):
     seen, _ = calls
     day = date(2026, 4, 1)
-    scheduler = Scheduler(at=datetime.strptime("06:00", "%H:%M").time())  # noqa: DTZ007
+    scheduler = Scheduler(at=AT)
     with time_machine.travel(at(day, 6, 30), tick=False):
-        scheduler.tick()  # start-up after six: today's run is missing
+        scheduler.tick()  # start-up after 00:05: today's run is missing
     assert seen == [("first", day), ("second", day)]
-    for hour, minute in [(6, 31), (12, 0), (23, 59)]:
+    for hour, minute in [(6, 31), (7, 31), (12, 0), (23, 59)]:
         with time_machine.travel(at(day, hour, minute), tick=False):
             scheduler.tick()
     tomorrow = day + timedelta(days=1)
-    with time_machine.travel(at(tomorrow, 5, 59), tick=False):
+    with time_machine.travel(at(tomorrow, 0, 4), tick=False):
         scheduler.tick()
     assert len(seen) == 2
-    with time_machine.travel(at(tomorrow, 6, 0), tick=False):
+    with time_machine.travel(at(tomorrow, 0, 5), tick=False):
         scheduler.tick()
         scheduler.tick()
     assert seen[2:] == [("first", tomorrow), ("second", tomorrow)]
+    with time_machine.travel(at(tomorrow, 1, 6), tick=False):
+        scheduler.tick()  # succeeded: no hourly rerun
+    assert len(seen) == 4
 
 
 def test_a_scheduler_started_late_catches_up_once(calls):
-    """Down at six, or for a week: at start-up it runs today's jobs (which work from what is
-    due on or before today, so nothing of the missed days is lost), once."""
+    """Down at midnight, or for a week: at start-up it runs today's jobs (which work from what
+    is due on or before today, so nothing of the missed days is lost), once."""
     seen, _ = calls
     day = date(2026, 4, 8)
-    with time_machine.travel(at(day, 2, 0), tick=False):
-        scheduler = Scheduler(at=datetime.strptime("06:00", "%H:%M").time())  # noqa: DTZ007
+    with time_machine.travel(at(day, 0, 2), tick=False):
+        scheduler = Scheduler(at=AT)
         scheduler.tick()
         scheduler.tick()
     assert seen == [("first", day), ("second", day)]
-    with time_machine.travel(at(day, 6, 0), tick=False):
+    with time_machine.travel(at(day, 0, 5), tick=False):
         scheduler.tick()  # today's run succeeded already
     assert len(seen) == 2
     with time_machine.travel(at(day, 9, 0), tick=False):
@@ -179,7 +212,38 @@ def test_a_scheduler_started_late_catches_up_once(calls):
     assert len(seen) == 2
 
 
-def test_a_failed_job_is_tried_again_at_six_after_a_catch_up_at_start_up(calls):
+def test_a_failed_run_is_tried_again_every_hour_until_it_succeeds(calls):
+    """A failing job (a closure that could not be made, a database hiccup) is not left until
+    tomorrow: the scheduler tries today's run again hourly — not every minute."""
+    seen, failing = calls
+    failing.add("first")
+    day = date(2026, 4, 1)
+    scheduler = Scheduler(at=AT)
+    with time_machine.travel(at(day, 0, 5), tick=False):
+        scheduler.tick()
+    for minute in range(6, 60, 7):  # the rest of the first hour: no tight loop
+        with time_machine.travel(at(day, 0, minute), tick=False):
+            scheduler.tick()
+    assert len(seen) == 2
+    with time_machine.travel(at(day, 1, 5), tick=False):
+        scheduler.tick()  # an hour later, still failing
+    assert len(seen) == 4
+    assert JobRun.objects.filter(name="first", succeeded=False).count() == 2
+    failing.clear()
+    with time_machine.travel(at(day, 1, 30), tick=False):
+        scheduler.tick()
+    assert len(seen) == 4
+    with time_machine.travel(at(day, 2, 5), tick=False):
+        scheduler.tick()
+    assert len(seen) == 6
+    assert runner.day_succeeded(day)
+    for hour in (3, 4, 12, 23):
+        with time_machine.travel(at(day, hour, 5), tick=False):
+            scheduler.tick()
+    assert len(seen) == 6  # done for the day
+
+
+def test_a_failed_catch_up_at_start_up_is_tried_again_from_the_daily_time(calls):
     seen, failing = calls
     failing.add("first")
     day = date(2026, 4, 1)
@@ -187,10 +251,13 @@ def test_a_failed_job_is_tried_again_at_six_after_a_catch_up_at_start_up(calls):
     with time_machine.travel(at(day, 2, 0), tick=False):
         scheduler.tick()
     failing.clear()
+    with time_machine.travel(at(day, 5, 0), tick=False):
+        scheduler.tick()  # before the configured time: not yet
+    assert len(seen) == 2
     with time_machine.travel(at(day, 6, 0), tick=False):
         scheduler.tick()
     with time_machine.travel(at(day, 7, 0), tick=False):
-        scheduler.tick()  # once a day: no loop of retries
+        scheduler.tick()
     assert [name for name, _ in seen] == ["first", "second", "first", "second"]
     assert runner.day_succeeded(day)
 

@@ -177,13 +177,31 @@ def test_retries_back_off_1_5_15_60_minutes_then_hourly(smtp):
     assert len(smtp.messages) == 1
 
 
-def test_after_three_days_the_mail_is_failed_and_the_sysadmin_told_once(
+def test_an_outage_over_the_new_year_holidays_loses_no_mail(smtp):
+    """年末年始 (12/29–1/3): six days and more without a mail server. Three days (the old
+    ``GIVE_UP_AFTER``) would have given the mail up on 1/1; it is still retried and arrives."""
+    assert timedelta(days=10) == outbox.GIVE_UP_AFTER
+    smtp.down()
+    start = timezone.now()
+    mail = queued("年末年始")
+    for days in (1, 3, 6, 9):
+        with time_machine.travel(start + timedelta(days=days, minutes=1), tick=False):
+            assert not outbox.deliver(mail.pk)
+        mail.refresh_from_db()
+        assert mail.status == MailStatus.PENDING
+    smtp.up()
+    with time_machine.travel(start + timedelta(days=9, hours=2), tick=False):
+        assert flush_outbox() == 1
+    assert len(smtp.messages) == 1
+
+
+def test_after_ten_days_the_mail_is_failed_and_the_sysadmin_told_once(
     users, smtp, django_capture_on_commit_callbacks
 ):
     smtp.down()
     mail = queued("届かない通知", to=["head@example.jp"])
     start = timezone.now()
-    with time_machine.travel(start + timedelta(days=3, minutes=1), tick=False):
+    with time_machine.travel(start + timedelta(days=10, minutes=1), tick=False):
         assert not outbox.deliver(mail.pk)
     mail.refresh_from_db()
     assert mail.status == MailStatus.FAILED
@@ -191,14 +209,67 @@ def test_after_three_days_the_mail_is_failed_and_the_sysadmin_told_once(
     assert users["admin"].email in alert.to
     assert "届かない通知" in alert.subject
     assert "再送をあきらめました" in alert.body
-    # The alert fails too, for three more days: marked failed, and no mail about the mail.
-    with time_machine.travel(start + timedelta(days=6, minutes=2), tick=False):
+    assert "10日間" in alert.body
+    # The alert fails too, for ten more days: marked failed, and no mail about the mail.
+    with time_machine.travel(start + timedelta(days=20, minutes=2), tick=False):
         assert flush_outbox() == 0
         assert flush_outbox() == 0
     alert.refresh_from_db()
     assert alert.status == MailStatus.FAILED
     assert OutboxMail.objects.count() == 2
-    assert not outbox.due(start + timedelta(days=30)).exists()
+    assert not outbox.due(start + timedelta(days=60)).exists()
+
+
+def test_the_sysadmin_sends_failed_mail_again_from_the_admin(
+    client, users, smtp, db_queue, django_capture_on_commit_callbacks
+):
+    """After the outage: 「選択したメールを再送する」 on the admin's outbox list puts the failed
+    mail back (pending, due now) and queues it; the worker sends it. Sent mail stays sent."""
+    smtp.down()
+    mail = queued("あきらめたメール", to=["head@example.jp"])
+    sent = queued("送れたメール")
+    OutboxMail.objects.filter(pk=sent.pk).update(status=MailStatus.SENT, sent_at=timezone.now())
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(days=10, minutes=1), tick=False):
+        outbox.deliver(mail.pk)
+    mail.refresh_from_db()
+    assert mail.status == MailStatus.FAILED
+    smtp.up()
+    client.force_login(users["admin"])
+    changelist = reverse("admin:jobs_outboxmail_changelist")
+    assert "選択したメールを再送する" in client.get(changelist).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            changelist,
+            {"action": "resend", "_selected_action": [mail.pk, sent.pk]},
+            follow=True,
+        )
+    page = response.content.decode()
+    assert "1通を送信待ちに戻しました" in page
+    assert "送信済みの1通は再送しません" in page
+    mail.refresh_from_db()
+    assert mail.status == MailStatus.PENDING
+    assert mail.next_attempt_at <= timezone.now()
+    run_worker()  # the task queued by the action
+    mail.refresh_from_db()
+    assert mail.status == MailStatus.SENT
+    assert len(smtp.messages) == 1  # the failed mail, and not the one already sent
+    assert smtp.messages[0]["To"] == "head@example.jp"
+    sent.refresh_from_db()
+    assert sent.status == MailStatus.SENT
+
+
+def test_only_the_system_administrator_may_send_mail_again(client, users):
+    """The PR division's staff have no admin; a staff user with admin access but not a
+    system administrator gets no resend action."""
+    mail = queued("権限")
+    OutboxMail.objects.filter(pk=mail.pk).update(status=MailStatus.FAILED)
+    changelist = reverse("admin:jobs_outboxmail_changelist")
+    client.force_login(users["pr"])
+    response = client.post(changelist, {"action": "resend", "_selected_action": [mail.pk]})
+    assert response.status_code in (302, 403)
+    mail.refresh_from_db()
+    assert mail.status == MailStatus.FAILED
 
 
 # --- Exactly once ---------------------------------------------------------------------------------

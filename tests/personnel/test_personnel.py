@@ -255,6 +255,42 @@ def test_pr_division_sees_how_many_accounts_are_affected(client, users):
     assert sorted(i.key for i in everyone) == sorted(i.key for i in items)
 
 
+def test_when_the_responsible_leaves_the_head_over_the_department_is_reminded(users):
+    """The 責任者 (経済観光局長) moves away: the reminder to replace them goes to the head over
+    the accounts' department (観光部長), never to the person leaving."""
+    bucho = User.objects.create_user(
+        "kankobucho", role=User.Role.HEAD, department=Department.objects.get(code="410")
+    )
+    with time_machine.travel(APRIL_1, tick=False):
+        move(users["head"], "200")
+    everyone = selectors.reminders_everyone(dt.date(2027, 4, 2))
+    assert len(everyone) == 3
+    assert {i.recipient_id for i in everyone} == {bucho.pk}
+    assert selectors.reminders_for(bucho, dt.date(2027, 4, 2)) == everyone
+    assert selectors.reminders_for(users["head"], dt.date(2027, 4, 2)) == []
+
+
+def test_an_account_with_its_responsible_by_name_only_still_reminds_someone(users):
+    """健康づくり's officers are written as names only; its 管理者 becomes a member of staff who
+    then retires: the head over 健康づくり課 is reminded."""
+    kenko = OfficialAccount.objects.get(display_name__contains="健康づくり")
+    Officer.objects.filter(account=kenko, role=OfficerRole.MANAGER).update(
+        user=users["operator"], name=""
+    )
+    kyokucho = User.objects.create_user(
+        "kenkokyokucho", role=User.Role.HEAD, department=Department.objects.get(code="300")
+    )
+    with time_machine.travel(APRIL_1, tick=False):
+        users["operator"].is_active = False
+        users["operator"].save()
+    [item] = [
+        i
+        for i in selectors.reminders_everyone(dt.date(2027, 4, 2))
+        if i.title.startswith(str(kenko))
+    ]
+    assert item.recipient_id == kyokucho.pk
+
+
 # --- The CSV import ------------------------------------------------------------------------
 
 HEADER = "ログインID,職員番号,姓,名,メール,所属コード,役割,職名,在職\r\n"

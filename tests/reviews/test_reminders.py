@@ -7,15 +7,17 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from accounts.models import Officer, OfficerRole, OfficialAccount
 from approvals import services as approvals
 from approvals.models import Action, RequestKind
 from jobs.reminders import sources
-from organization.models import User
+from organization.models import Department, User
 from reviews import services
 from reviews.models import ReviewOutcome
 from reviews.reminders import SOURCES
+from reviews.selectors import next_review_on, stale_accounts
 from tests.reviews.conftest import ALL_ON, DEFAULT, set_dates, tokyo
 from tests.workflow import CHECKLIST_ON
 
@@ -84,12 +86,40 @@ def test_without_a_manager_who_signs_in_the_responsible_is_reminded(
     assert item.recipient_id == users["head"].pk
 
 
-def test_accounts_without_staff_officers_are_not_reminded_but_listed_as_stale(
-    all_on, demo, bousai_account
+def test_accounts_with_officers_by_name_only_remind_the_nearest_head(
+    all_on, only_tourism, bousai_account, users, client
 ):
-    """The demo's other accounts have officers by name only: nobody to mail."""
+    """The demo's other accounts have officers by name only: the head over the department
+    answers for them (the 責任者 by office, 001 §4(1)ア) — reminded, and able to do it."""
     set_dates(bousai_account, listed_on=date(2024, 1, 1))
-    assert all(i.recipient_id for i in items("review", date(2026, 11, 1)))
+    found = [
+        i for i in items("review", date(2026, 11, 1)) if i.url.endswith(f"/{bousai_account.pk}/")
+    ]
+    assert [i.recipient_id for i in found] == [users["head2"].pk]  # 危機管理局長 over 危機管理課
+    assert items("review", date(2026, 11, 1), users["head2"]) == found
+    # 健康づくり (健康づくり課 < 保健所 < 健康福祉局): nobody until a head is appointed over it.
+    kenko = OfficialAccount.objects.get(display_name__contains="健康づくり")
+    set_dates(kenko, listed_on=date(2024, 1, 1))
+    assert not [i for i in items("review", date(2026, 11, 1)) if i.url.endswith(f"/{kenko.pk}/")]
+    hokenjo = User.objects.create_user(
+        "hokenjo", role=User.Role.HEAD, department=Department.objects.get(code="310")
+    )
+    [item] = [i for i in items("review", date(2026, 11, 1)) if i.url.endswith(f"/{kenko.pk}/")]
+    assert item.recipient_id == hokenjo.pk
+    client.force_login(hokenjo)
+    assert client.get(item.url).status_code == 200
+
+
+def test_a_review_due_at_a_month_end_is_reminded_on_time(configure, only_tourism, tourism_account):
+    """31 August + 6 months is 28 February: shown two weeks ahead, due that day (R12)."""
+    configure(CHECKLIST=ALL_ON, INTERVALS={"review_months": 6})
+    set_dates(tourism_account, listed_on=date(2026, 8, 31))
+    assert items("review", date(2027, 2, 13)) == []
+    [item] = items("review", date(2027, 2, 14))
+    assert item.due_on == date(2027, 2, 28)
+    assert next_review_on(tourism_account) == date(2027, 2, 28)
+    assert not stale_accounts(date(2027, 2, 28)).filter(pk=tourism_account.pk).exists()
+    assert stale_accounts(date(2027, 3, 1)).filter(pk=tourism_account.pk).exists()
 
 
 def test_r12_off_no_review_reminders(configure, only_tourism, tourism_account):
@@ -210,6 +240,21 @@ def test_a_request_waiting_five_working_days_reminds_the_head_with_a_copy_to_the
     assert found[0].key != item.key
 
 
+def test_the_requester_sees_the_copy_on_the_dashboard_as_in_the_digest(
+    demo, tourism_account, users, client
+):
+    """The digest mails the requester a copy of their waiting request: their dashboard shows
+    the same item, marked 写し."""
+    _submitted_change(tourism_account, users, date(2026, 11, 20))
+    [copy] = items("requests", date(2026, 11, 30), users["operator"])
+    assert copy.recipient_id == users["head"].pk
+    assert copy.copy_to_ids == (users["operator"].pk,)
+    with at(date(2026, 11, 30)):
+        client.force_login(users["operator"])
+        page = " ".join(strip_tags(client.get(reverse("staff:dashboard")).content.decode()).split())
+    assert f"{copy.title} 写し" in page
+
+
 def test_the_new_year_holidays_are_not_working_days(demo, tourism_account, users):
     req = _submitted_change(tourism_account, users, date(2026, 12, 25))
     assert items("requests", date(2027, 1, 6)) == []
@@ -241,11 +286,22 @@ def test_for_user_agrees_with_everyone_for_every_demo_user(
     day = date(2026, 12, 1)
     everyone = items(source, day)
     assert everyone, "the case should produce items"
+    copies = 0
     for user in User.objects.all():
         mine = items(source, day, user)
-        assert sorted(mine, key=repr) == sorted(
-            [i for i in everyone if i.recipient_id == user.pk], key=repr
-        ), user.username
+        own = [i for i in everyone if i.recipient_id == user.pk]
+        # A copy (the requester of a waiting request) is on the dashboard as in the digest:
+        # once per item, as ``jobs.digest.due_by_person`` has it.
+        copied = {
+            i.key: i
+            for i in everyone
+            if user.pk in i.copy_to_ids and i.key not in {o.key for o in own}
+        }
+        copies += len(copied)
+        assert len(mine) == len(own) + len(copied), user.username
+        assert [i for i in mine if i.recipient_id == user.pk] == own, user.username
+        assert {i.key for i in mine if i.recipient_id != user.pk} == set(copied), user.username
+    assert copies == (1 if source == "requests" else 0)
 
 
 def test_everyone_reads_thousands_of_accounts_in_a_few_queries(

@@ -1,9 +1,9 @@
 """python manage.py run_daily_jobs [--date YYYY-MM-DD] [--job NAME ...]
 
-Runs every registered daily job (jobs.schedule) for the day (today by default), each in its own
-transaction, and records each run (JobRun). A failing job does not stop the others; the exit
-status is non-zero when one failed. Idempotent: running it twice, late, or after a week without
-runs is safe.
+Runs every registered daily job (jobs.schedule) for the day (today by default; ``--date``
+catches up a past day, never a future one), each in its own transaction, and records each run
+(JobRun). A failing job does not stop the others; the exit status is non-zero when one failed.
+Idempotent: running it twice, late, or after a week without runs is safe.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ class Command(BaseCommand):
         self.help = _("毎日の処理（催促のまとめメールなど）を実行し、結果を記録します。")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--date", help=_("対象日（YYYY-MM-DD）。既定は今日。"))
+        parser.add_argument(
+            "--date",
+            help=_(
+                "対象日（YYYY-MM-DD）。既定は今日。過去の日の分を取り戻すためのもので、明日以降は指定できません。"
+            ),
+        )
         parser.add_argument(
             "--job", action="append", dest="jobs", help=_("この処理だけを実行します（複数可）。")
         )
@@ -60,8 +65,19 @@ class Command(BaseCommand):
         if not value:
             return timezone.localdate()
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError as error:
             raise CommandError(
                 _("日付は YYYY-MM-DD の形で指定してください：%(value)r") % {"value": value}
             ) from error
+        today = timezone.localdate()
+        if day > today:
+            # A future day would close accounts scheduled up to that day now, and record the
+            # digest's reminders as mailed in the future (hiding them until then).
+            raise CommandError(
+                _(
+                    "未来の日付（%(day)s）は指定できません。今日（%(today)s）以前の日付を指定してください。"
+                )
+                % {"day": day.isoformat(), "today": today.isoformat()}
+            )
+        return day

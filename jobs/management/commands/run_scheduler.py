@@ -1,7 +1,8 @@
 """python manage.py run_scheduler [--interval SECONDS]
 
 The scheduler (jobs.scheduler): every minute the due mail, once a day at DAILY_JOBS_AT the
-daily jobs (and at start-up when today's run has not succeeded). Runs until SIGTERM or SIGINT;
+daily jobs (and at start-up when today's run has not succeeded; hourly again while it has
+not). Runs until SIGTERM or SIGINT;
 the worker that delivers queued mail is `manage.py db_worker`.
 """
 
