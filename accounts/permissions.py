@@ -77,19 +77,22 @@ def answering_for(account: OfficialAccount) -> QuerySet[User]:
     )
 
 
-def responsible_user_id() -> Subquery:
-    """SQL, per account row: the 責任者 officer's user if active (else NULL)."""
+def officer_user_id(role: str) -> Subquery:
+    """SQL, per account row: the user of the account's officer in ``role`` if active (else
+    NULL) — the first one for 担当者."""
     return Subquery(
         Officer.objects.filter(
-            account=OuterRef("pk"),
-            role=OfficerRole.RESPONSIBLE,
-            user__isnull=False,
-            user__is_active=True,
+            account=OuterRef("pk"), role=role, user__isnull=False, user__is_active=True
         )
         .order_by("pk")  # not the model's ordering, which joins the account and service
         .values("user_id")[:1],
         output_field=IntegerField(),
     )
+
+
+def responsible_user_id() -> Subquery:
+    """SQL, per account row: the 責任者 officer's user if active (else NULL)."""
+    return officer_user_id(OfficerRole.RESPONSIBLE)
 
 
 class HeadsOver:

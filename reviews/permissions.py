@@ -21,11 +21,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from accounts.models import PUBLIC_STATUSES, Officer, OfficerRole, OfficialAccount
-from accounts.permissions import HeadsOver, answers_for, reminded_for, responsible_user_id
+from accounts.models import PUBLIC_STATUSES, OfficerRole, OfficialAccount
+from accounts.permissions import (
+    HeadsOver,
+    answers_for,
+    officer_user_id,
+    reminded_for,
+    responsible_user_id,
+)
 from organization.permissions import can_file_for, sees_everything
 
 if TYPE_CHECKING:
@@ -63,25 +69,13 @@ def can_view_stale_list(user: AnyUser) -> bool:
     return sees_everything(user)
 
 
-def _manager_user() -> Subquery:
-    return Subquery(
-        Officer.objects.filter(
-            account=OuterRef("pk"),
-            role=OfficerRole.MANAGER,
-            user__isnull=False,
-            user__is_active=True,
-        )
-        .order_by("pk")  # not the model's ordering, which joins the account and service
-        .values("user_id")[:1],
-        output_field=IntegerField(),
-    )
-
-
 def with_reminder_recipient(qs: QuerySet[OfficialAccount]) -> QuerySet[OfficialAccount]:
     """Annotate ``recipient_id``: the account's 管理者 who signs in, else its 責任者 who signs
     in (None otherwise: ``reminder_rows`` falls back to the nearest head over the department,
     ``accounts.permissions.reminded_for``). One query for any number of accounts."""
-    return qs.annotate(recipient_id=Coalesce(_manager_user(), responsible_user_id()))
+    return qs.annotate(
+        recipient_id=Coalesce(officer_user_id(OfficerRole.MANAGER), responsible_user_id())
+    )
 
 
 def reminder_rows(
