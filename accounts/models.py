@@ -148,6 +148,12 @@ class OfficialAccount(models.Model):
 
     # R10: who holds the credentials is on the officers; the password itself is never stored.
     credentials_rotated_on = models.DateField(_("パスワード最終変更日"), null=True, blank=True)
+    # R10: the day someone who knew the password stopped being an officer who holds it
+    # (退職・異動, or replaced by an approved change). A rotation recorded before this day no
+    # longer counts: the password must be changed (reviews.selectors.credentials_due).
+    credential_holder_left_on = models.DateField(
+        _("ログイン情報を知る職員が外れた日"), null=True, blank=True
+    )
     # R12: stale accounts are reviewed for closure (003 §5(9)).
     last_activity_on = models.DateField(_("最終投稿日"), null=True, blank=True)
 
@@ -262,6 +268,13 @@ class OfficialAccount(models.Model):
     def is_public(self) -> bool:
         """Shown on the public list as official (R5): listed, or suspended with a notice."""
         return self.status in PUBLIC_STATUSES
+
+    def credential_holder_left(self) -> None:
+        """R10 (000 §4(3), 003 §5(8)): someone who knows the password is no longer an officer
+        who holds it, so the password must be changed — the credentials reminder is due at
+        once (when R10 applies). Saved with history; nothing public changes."""
+        self.credential_holder_left_on = timezone.localdate()
+        self.save(update_fields=["credential_holder_left_on"])
 
     def officer_problems(self) -> list[str]:
         """What is missing for 001 §4(1) (``officer_problems``) among the saved officers."""

@@ -64,6 +64,12 @@ def _replace_officers(account: OfficialAccount, proposal: Proposal) -> None:
     )
     if current == proposed:
         return
+    holders_before = {(o.user_id, o.name) for o in account.officers.all() if o.holds_credentials}
+    holders_after = {
+        (r["user"].pk if r.get("user") else None, "" if r.get("user") else r.get("name", ""))
+        for r in rows
+        if r.get("holds_credentials")
+    }
     account.officers.all().delete()  # each deletion is kept in the officers' history
     for row in rows:
         officer = Officer(
@@ -76,6 +82,8 @@ def _replace_officers(account: OfficialAccount, proposal: Proposal) -> None:
         )
         officer.full_clean()
         officer.save()
+    if holders_before - holders_after:  # R10: someone who knew the password is gone
+        account.credential_holder_left()
 
 
 def _save_rules(account: OfficialAccount, proposal: Proposal) -> None:

@@ -368,6 +368,8 @@ def apply_bulk_change(req: ApprovalRequest, form: ReplacementsForm) -> None:
                 r.outcome = OfficerReplacement.Outcome.OFFICER_GONE
                 r.save(update_fields=["outcome"])
                 continue
+            if officer.holds_credentials:  # R10: the password must be changed
+                account.credential_holder_left()
             if remove:
                 officer.delete()
                 r.outcome = OfficerReplacement.Outcome.REMOVED

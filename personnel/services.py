@@ -54,6 +54,8 @@ def _flag(
             },
         )
         created += made
+        if made and officer.holds_credentials:  # R10: the password must be changed
+            officer.account.credential_holder_left()
     return created
 
 

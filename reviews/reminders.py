@@ -85,12 +85,24 @@ def _review_items(day: date, user: User | None = None) -> Iterator[ReminderItem]
 def _credential_items(day: date, user: User | None = None) -> Iterator[ReminderItem]:
     credentials_url = _path("staff_reviews:credentials")
     days = get_municipality().intervals.credential_rotation_days
-    for row in _rows(selectors.credentials_due(day), user, "credentials_rotated_on", "listed_at"):
-        due = selectors.credentials_due_from(row["credentials_rotated_on"], row["listed_at"])
+    rows = _rows(
+        selectors.credentials_due(day),
+        user,
+        "credentials_rotated_on",
+        "listed_at",
+        "credential_holder_left_on",
+    )
+    for row in rows:
+        left_on = row["credential_holder_left_on"]
+        rotated_on = row["credentials_rotated_on"]
+        due = selectors.credentials_due_from(rotated_on, row["listed_at"], left_on)
         title = (
-            gettext("%(account)s：パスワードの変更（前回から%(days)d日）")
+            gettext("%(account)s：パスワードの変更（ログイン情報を知る職員が外れたため）")
+            % {"account": _name(row)}
+            if left_on is not None and (rotated_on is None or rotated_on < left_on)
+            else gettext("%(account)s：パスワードの変更（前回から%(days)d日）")
             % {"account": _name(row), "days": days}
-            if row["credentials_rotated_on"]
+            if rotated_on
             else gettext("%(account)s：ログイン情報の管理者とパスワード変更日の記録")
             % {"account": _name(row)}
         )

@@ -104,10 +104,16 @@ def reviews_due(day: date, *, notice_days: int = NOTICE_DAYS) -> QuerySet[Offici
 def credentials_due_on(account: OfficialAccount) -> date:
     """R10: the last rotation + ``credential_rotation_days``; never recorded: due at once
     (from the day the account was listed)."""
-    return credentials_due_from(account.credentials_rotated_on, account.listed_at)
+    return credentials_due_from(
+        account.credentials_rotated_on, account.listed_at, account.credential_holder_left_on
+    )
 
 
-def credentials_due_from(rotated_on: date | None, listed_at: datetime | None) -> date:
+def credentials_due_from(
+    rotated_on: date | None, listed_at: datetime | None, holder_left_on: date | None = None
+) -> date:
+    if holder_left_on is not None and (rotated_on is None or rotated_on < holder_left_on):
+        return holder_left_on  # a holder left after the last rotation: change it now (R10)
     if rotated_on is None:
         return timezone.localdate(listed_at) if listed_at else timezone.localdate()
     return rotated_on + timedelta(days=get_municipality().intervals.credential_rotation_days)
@@ -121,6 +127,7 @@ def credentials_due(day: date, *, notice_days: int = NOTICE_DAYS) -> QuerySet[Of
     return with_reminder_recipient(remindable_accounts()).filter(
         Q(credentials_rotated_on__lte=horizon - timedelta(days=days))
         | Q(credentials_rotated_on__isnull=True)
+        | Q(credentials_rotated_on__lt=F("credential_holder_left_on"))
     )
 
 

@@ -162,6 +162,37 @@ def test_a_rotation_never_recorded_is_due_at_once(all_on, only_tourism, tourism_
     assert "記録" in item.title
 
 
+def test_a_credential_holder_who_leaves_makes_the_password_change_due_at_once(
+    all_on, only_tourism, tourism_account, users
+):
+    """R10 (000 §4(3), 003 §5(8)): the password is known only to the operators — when one
+    who knows it retires, it must be changed now, not when the interval runs out."""
+    holder = Officer.objects.filter(account=tourism_account, user__isnull=False).exclude(
+        user=users["manager"]
+    )[0]
+    Officer.objects.filter(pk=holder.pk).update(holds_credentials=True)
+    set_dates(tourism_account, listed_on=date(2025, 1, 1), credentials_rotated_on=date(2026, 11, 1))
+    assert items("credentials", date(2026, 11, 26)) == []
+    with at(date(2026, 11, 26)):
+        person = holder.user
+        person.is_active = False
+        person.save()  # 退職 (personnel flags it)
+    [item] = items("credentials", date(2026, 11, 26))
+    assert item.due_on == date(2026, 11, 26)
+    assert "外れた" in item.title
+    assert item.recipient_id == users["manager"].pk
+    # Shown on the manager's dashboard the same day, and gone once the rotation is recorded.
+    assert items("credentials", date(2026, 11, 26), users["manager"]) == [item]
+    with at(date(2026, 11, 27)):
+        services.record_credentials(
+            account=tourism_account,
+            actor=users["manager"],
+            holders=[Officer.objects.get(account=tourism_account, user=users["manager"])],
+            rotated_on=date(2026, 11, 27),
+        )
+    assert items("credentials", date(2026, 11, 27)) == []
+
+
 def test_r10_off_no_credential_reminders(configure, only_tourism, tourism_account):
     configure(CHECKLIST=[*DEFAULT, "R12"])
     set_dates(tourism_account, credentials_rotated_on=None)
