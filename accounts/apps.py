@@ -7,10 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("公式アカウント")
 
     def ready(self) -> None:
-        from accounts.models import OfficialAccount, Service
+        from accounts.models import FormerIdentifier, OfficialAccount, Service
         from core.signals import watch_public
 
-        watch_public(OfficialAccount, Service)
+        watch_public(OfficialAccount, Service, FormerIdentifier)
         from accounts import signals
 
         signals.connect()

@@ -201,10 +201,17 @@ def _param(url: _URL, name: str) -> str:
 
 
 def _x(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
-    if low[0] == "intent" and _param(url, "user_id"):
-        raise IdentityError("not_account")  # an account by number: which one, we cannot tell
+    if low[0] == "intent" and (user_id := _param(url, "user_id")):
+        # The permanent ID (issue 14): "intent/user?user_id=<n>" opens that account whatever
+        # it is called now. With a screen_name beside it, which one X follows we cannot tell.
+        by_number = low[1] in ("follow", "user") and DIGITS.fullmatch(user_id)
+        if by_number and not _param(url, "screen_name"):
+            return "id:" + user_id, False
+        raise IdentityError("not_account")
     if low[0] == "intent" and low[1] in ("follow", "user") and _param(url, "screen_name"):
         return handle("x", _param(url, "screen_name")), False  # follow/share buttons
+    if (low[0], low[1]) == ("i", "user") and DIGITS.fullmatch(seg[2]) and not seg[3]:
+        return "id:" + seg[2], False  # the permanent URL "x.com/i/user/<n>" (issue 14)
     if (low[0], low[1], low[2]) == ("i", "flow", "login") or low[0] == "login":
         return _redirect("x", url, _param(url, "redirect_after_login"))
     # X shows x.com/<anyone>/status/<id> as the post of its real author (issue 13).

@@ -104,6 +104,10 @@ class AccountKey:
         s, i = self.service, self.identifier
         if s == "facebook" and i.startswith("id:"):
             return f"https://www.facebook.com/profile.php?id={i[3:]}"
+        if s == "x" and i.startswith("id:"):  # the permanent URL (issue 14)
+            return f"https://x.com/i/user/{i[3:]}"
+        if s in ("instagram", "tiktok") and i.startswith("id:"):
+            return ""  # a user ID no URL opens: kept for the record only
         return _URLS[s] + quote(i, safe="/@:!$&'()*+,;=-._~") + ("/" if s == "instagram" else "")
 
     @property
@@ -112,6 +116,10 @@ class AccountKey:
         s, i = self.service, self.identifier
         if s == "facebook" and i.startswith("id:"):
             return "facebook.com/profile.php?id=" + i[3:]
+        if s == "x" and i.startswith("id:"):
+            return "x.com/i/user/" + i[3:]
+        if s in ("instagram", "tiktok") and i.startswith("id:"):
+            return "ID " + i[3:]
         if (s == "youtube" and i.startswith("@")) or (s == "bluesky" and i.startswith("did:")):
             return i
         return _DISPLAY.get(s, "") + i  # line, tiktok, threads: "@…"; other: host + path

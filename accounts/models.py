@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from accounts import catalogue, identity
+from accounts import catalogue, identity, permanent
 from accounts.search import account_search_text
 from accounts.validators import (
     validate_account_name_prefix,
@@ -102,6 +102,13 @@ class OfficialAccount(models.Model):
     # "channel/UC…" for YouTube. Never typed by hand: set from the URL people paste.
     identifier = models.CharField(_("アカウントID"), max_length=255)
     url = models.URLField(_("アカウントのURL"), max_length=500, validators=[validate_no_shortener])
+    # Issue 14: the service's permanent identifier, which a rename does not change, in the
+    # form the verifier's keys spell it (``accounts.permanent``): "id:123" (X, Facebook,
+    # Instagram, TikTok), "channel/UC…" (YouTube), "did:plc:…" (Bluesky), "@…" (LINE's basic
+    # ID). Empty when unknown or when the service has none (note, Threads, web sites).
+    platform_id = models.CharField(
+        _("固定ID（サービス上の永続的なID）"), max_length=255, blank=True
+    )
     display_name = models.CharField(
         _("アカウント名"), max_length=100, validators=[validate_account_name_prefix]
     )
@@ -194,6 +201,12 @@ class OfficialAccount(models.Model):
             # The verifier looks keys up in every state, closed included (the unique
             # constraint's index is partial).
             models.Index(fields=["identifier", "service"], name="account_key_lookup"),
+            # The verifier looks permanent IDs up too (issue 14).
+            models.Index(
+                fields=["platform_id", "service"],
+                name="account_platform_id_lookup",
+                condition=~Q(platform_id=""),
+            ),
         ]
         constraints = [
             # Two live accounts may not be the same account (canonical key, accounts.identity).
@@ -205,6 +218,15 @@ class OfficialAccount(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(identifier=""), name="account_identifier_not_empty"
+            ),
+            # Issue 14: a permanent ID is one account, like the handle key.
+            models.UniqueConstraint(
+                fields=["service", "platform_id"],
+                condition=~Q(status__in=ENDED_STATUSES) & ~Q(platform_id=""),
+                name="account_unique_live_platform_id",
+                violation_error_message=_(
+                    "この固定IDは既に台帳の別のアカウントに登録されています。"
+                ),
             ),
             # R14: a contractor comes with the contract period, and the period is ordered.
             models.CheckConstraint(
@@ -246,9 +268,16 @@ class OfficialAccount(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.search_text = self.build_search_text()
+        derived = {"search_text"}
+        # Registered by its permanent URL ("x.com/i/user/123", a DID): that is the permanent
+        # ID too, so a later rename keeps the account found by it (issue 14).
+        known = not self.platform_id and self.service_id and self.identifier
+        if known and permanent.is_permanent(self.key):
+            self.platform_id = self.identifier
+            derived.add("platform_id")
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text"}
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
 
     def build_search_text(self) -> str:
@@ -263,6 +292,18 @@ class OfficialAccount(models.Model):
     @property
     def key(self) -> identity.AccountKey:
         return identity.AccountKey(self.service.slug, self.identifier)
+
+    @property
+    def platform_key(self) -> identity.AccountKey | None:
+        """The account's permanent identifier as a key (issue 14), when it is known."""
+        if not self.platform_id:
+            return None
+        return identity.AccountKey(self.service.slug, self.platform_id)
+
+    @property
+    def platform_id_display(self) -> str:
+        """The permanent ID as staff read it ("1234567890", "UC…", "did:plc:…")."""
+        return permanent.bare(self.service.slug, self.platform_id) if self.platform_id else ""
 
     @property
     def is_public(self) -> bool:
@@ -430,3 +471,84 @@ class Officer(models.Model):
     def __str__(self) -> str:
         who = str(self.user) if self.user_id else self.name
         return f"{self.get_role_display()}：{who}"
+
+
+class IdentifierSource(models.TextChoices):
+    """How the registry learnt that an account was known by another identifier."""
+
+    CHANGE = "change", _("変更申請（承認済み）")
+    IMPORT = "import", _("取り込み")
+    STAFF = "staff", _("広報担当課が登録")
+
+
+class FormerIdentifierQuerySet(models.QuerySet["FormerIdentifier"]):
+    def public(self) -> FormerIdentifierQuerySet:
+        """Former identifiers of accounts citizens can look up (official now, or closed)."""
+        return self.filter(account__status__in=PUBLIC_PAGE_STATUSES)
+
+
+class FormerIdentifier(models.Model):
+    """An identifier (handle) an account was known by before (issue 14).
+
+    When a city renames ``@old`` to ``@new`` the service releases ``@old`` and anyone may take
+    it: the verifier answers it "renamed" (not official, with the current account) instead of
+    "not registered" or, worse, "official". Kept for good, like the account's history.
+    """
+
+    account = models.ForeignKey(
+        OfficialAccount,
+        verbose_name=_("公式アカウント"),
+        on_delete=models.PROTECT,
+        related_name="former_identifiers",
+    )
+    service = models.ForeignKey(Service, verbose_name=_("サービス"), on_delete=models.PROTECT)
+    # The canonical identifier (``accounts.identity``), as ``OfficialAccount.identifier``.
+    identifier = models.CharField(_("以前のアカウントID"), max_length=255)
+    used_from = models.DateField(_("使用開始日"), null=True, blank=True)
+    used_until = models.DateField(_("使用終了日"))
+    source = models.CharField(_("記録の経緯"), max_length=10, choices=IdentifierSource.choices)
+    note = models.CharField(_("メモ"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("記録した職員"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("記録日時"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    objects = FormerIdentifierQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("以前のアカウントID")
+        verbose_name_plural = _("以前のアカウントID")
+        ordering = ["account", "-used_until", "-pk"]
+        indexes = [models.Index(fields=["identifier", "service"], name="former_key_lookup")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "service", "identifier"],
+                name="former_identifier_once_per_account",
+                violation_error_message=_(
+                    "このIDは既にこのアカウントの以前のIDに登録されています。"
+                ),
+            ),
+            models.CheckConstraint(condition=~Q(identifier=""), name="former_identifier_not_empty"),
+            models.CheckConstraint(
+                condition=Q(used_from__isnull=True) | Q(used_from__lte=models.F("used_until")),
+                name="former_identifier_ordered_dates",
+                violation_error_message=_("使用開始日は使用終了日より前にしてください。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=IdentifierSource.values), name="former_source_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key.display_handle}（〜{self.used_until:%Y/%m/%d}）"
+
+    @property
+    def key(self) -> identity.AccountKey:
+        return identity.AccountKey(self.service.slug, self.identifier)

@@ -10,10 +10,14 @@ closures touch nothing until then. A pair that is not in the table changes no re
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
 
-from accounts.models import Officer, OfficialAccount
+from accounts import renames
+from accounts.models import IdentifierSource, Officer, OfficialAccount
 from approvals import closures, officers
 from approvals.models import Action, ApprovalRequest, RequestKind, RequestState
 from approvals.proposal import Proposal
@@ -181,12 +185,31 @@ def _list_account(req: ApprovalRequest, proposal: Proposal | None) -> None:
     account.save()
 
 
+def _in_use_since(account: OfficialAccount) -> date | None:
+    """Since when the account has had its current identifier: its last rename, or listing."""
+    last = account.former_identifiers.order_by("-used_until").first()
+    if last is not None:
+        return last.used_until
+    return timezone.localdate(account.listed_at) if account.listed_at else None
+
+
 def _apply_change(req: ApprovalRequest, proposal: Proposal | None) -> None:
     """The approved change: the record, officers and rules as proposed, and a new policy
-    version when anything the policy shows changed."""
+    version when anything the policy shows changed. A rename keeps the old identifier in the
+    handle history, so the verifier answers it "renamed" at once (issue 14)."""
     proposal = _proposal(proposal)
-    _locked_account(req)
+    before = _locked_account(req)
     account = _save_account(proposal)
+    if (before.service_id, before.identifier) != (account.service_id, account.identifier):
+        renames.record_former_identifier(
+            account,
+            service=before.service,
+            identifier=before.identifier,
+            source=IdentifierSource.CHANGE,
+            used_from=_in_use_since(before),
+            note=gettext("変更申請 No.%(pk)s") % {"pk": req.pk},
+            recorded_by=req.requester,
+        )
     _replace_officers(account, proposal)
     _save_rules(account, proposal)
     _publish_policy_if_changed(account, proposal, req.requester)

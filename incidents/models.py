@@ -23,6 +23,9 @@ class IncidentKind(models.TextChoices):
     HIJACK = "hijack", _("乗っ取り・不正ログイン")
     IMPERSONATION = "impersonation", _("なりすまし")
     VIOLATION = "violation", _("規約違反の書き込み")
+    # Issue 14: the service says the account is called something else than the registry
+    # does, and nobody filed a change (the daily check, or the 管理者's review).
+    HANDLE_CHANGED = "handle_changed", _("未申請のID変更")
     OTHER = "other", _("その他")
 
 
@@ -54,12 +57,18 @@ class Incident(models.Model):
     # account; kept here after the account is resumed (the account's own copy is cleared).
     suspension_notice = models.TextField(_("一時停止のお知らせ"), blank=True)
     suspended_at = models.DateTimeField(_("一時停止した日時"), null=True, blank=True)
+    # Empty when the registry itself found it (the daily handle check, issue 14).
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("記録した職員"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="incidents_recorded",
     )
+    # Issue 14: the identifier the service (or the reviewer) reported, for a 未申請のID変更 —
+    # one incident per observed name, however many days the check sees it.
+    observed_identifier = models.CharField(_("確認されたID"), max_length=255, blank=True)
     recorded_at = models.DateTimeField(_("記録日時"), default=timezone.now)
     closed_at = models.DateTimeField(_("対応済みにした日時"), null=True, blank=True)
 

@@ -37,6 +37,11 @@ class AccountReview(models.Model):
     outcome = models.CharField(_("結果"), max_length=12, choices=ReviewOutcome.choices)
     # The last post as the reviewer confirmed it (also written to the account).
     last_activity_on = models.DateField(_("最終投稿日"), null=True, blank=True)
+    # Issue 14: where the service cannot be asked automatically, the reviewer confirms the
+    # account's ID (handle) is still the one the registry has. None: not asked (older rows).
+    handle_unchanged = models.BooleanField(_("アカウントIDに変更がない"), null=True, blank=True)
+    # What the service shows now, when the reviewer says it changed (an incident follows).
+    observed_handle = models.CharField(_("サービス上の現在のID"), max_length=255, blank=True)
     note = models.TextField(_("メモ"), blank=True)
     created_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
 

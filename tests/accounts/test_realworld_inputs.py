@@ -128,7 +128,6 @@ X_UNREADABLE = [
     "https://x.com/hashtag/防災",
     "https://x.com/intent/tweet?text=hello",
     "https://twitter.com/intent/tweet?url=https://a.jp/",
-    "https://x.com/intent/follow?user_id=2244994945",
     "https://x.com/",
     "https://twitter.com",
     "https://t.co/AbCdEf1234",
@@ -147,6 +146,9 @@ X_UNREADABLE = [
     "https://x.com/explore",
 ]
 X_NOT_OFFICIAL = [  # (pasted, verdict, key)
+    # A permanent ID no account carries (issue 14): read, and not registered.
+    ("https://x.com/intent/follow?user_id=2244994945", UNKNOWN, "x:id:2244994945"),
+    ("https://x.com/i/user/2244994945", UNKNOWN, "x:id:2244994945"),
     # Characters that become "." or "/" only when normalised: a browser keeps them as names,
     # so the page is the first account's (review of issue 8 §1). Never read past them.
     ("https://x.com/nobody_x/．．/sample_bousai", UNREAD, None),
