@@ -7,7 +7,7 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import Officer, OfficialAccount, Service
+from accounts.models import FormerIdentifier, Officer, OfficialAccount, Service
 from core.admin import ViewOnlyAdminMixin, ViewOnlyInlineMixin
 
 
@@ -32,6 +32,12 @@ class OfficerInline(ViewOnlyInlineMixin, admin.TabularInline):
     fields = ("role", "user", "name", "title", "holds_credentials")
 
 
+class FormerIdentifierInline(ViewOnlyInlineMixin, admin.TabularInline):
+    model = FormerIdentifier
+    fk_name = "account"
+    fields = ("service", "identifier", "used_from", "used_until", "source", "note", "recorded_by")
+
+
 @admin.register(OfficialAccount)
 class OfficialAccountAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     """View-only (ADR 0010): an account changes only through a request that the department
@@ -53,7 +59,7 @@ class OfficialAccountAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ("department",)
     date_hierarchy = "listed_at"
     # policies.admin adds the rules and policy versions (policies sit above accounts).
-    inlines: list[type[InlineModelAdmin[Any, Any]]] = [OfficerInline]
+    inlines: list[type[InlineModelAdmin[Any, Any]]] = [OfficerInline, FormerIdentifierInline]
     fieldsets = (
         (
             _("アカウント"),
@@ -62,6 +68,8 @@ class OfficialAccountAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
                     "service",
                     "url",
                     "identifier",
+                    # Issue 14: changed only by an approved change request, like the handle.
+                    "platform_id",
                     "display_name",
                     "department",
                     "purpose",
@@ -78,3 +86,16 @@ class OfficialAccountAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
         ),
         (_("状態"), {"fields": ("status", "listed_at", "closed_at", "created_at", "updated_at")}),
     )
+
+
+@admin.register(FormerIdentifier)
+class FormerIdentifierAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+    """View-only (ADR 0010): the handle history is written by an approved rename, an import
+    or the PR division on the staff account page (issue 14), and kept as evidence of what the
+    registry vouched for when."""
+
+    list_display = ("identifier", "service", "account", "used_from", "used_until", "source")
+    list_filter = ("source", "service")
+    search_fields = ("identifier", "account__display_name", "note")
+    list_select_related = ("service", "account__service")
+    date_hierarchy = "used_until"

@@ -78,7 +78,7 @@ class ServiceFacts:
     permanent_id: PermanentIdFacts | None = None
 
 
-_DIGITS = r"[0-9]{1,20}"
+_DIGITS = r"[1-9][0-9]{0,19}"  # never a leading 0: one spelling per ID
 
 SERVICES: tuple[ServiceFacts, ...] = (
     ServiceFacts(
@@ -189,7 +189,7 @@ SERVICES: tuple[ServiceFacts, ...] = (
         brand_domains=("bsky.app",),
         profile_url="https://bsky.app/profile/", handle_prefix="@",
         permanent_id=PermanentIdFacts(
-            "DID（did:plc: で始まる）", r"did:plc:[a-z2-7]{24}|did:web:[a-z0-9.\-]{1,253}",
+            "DID（did:plc: などで始まる）", r"did:plc:[a-z2-7]{24}|did:web:[a-z0-9.\-]{1,253}",
             example="did:plc:abcdefghijklmnopqrstuvwx",
             how_to_find=(
                 "bsky.app の［設定］→［アカウント］、またはプロフィールの URL を "

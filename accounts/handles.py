@@ -42,7 +42,8 @@ RESERVED = {
     "note": _words("hashtag search topic login signup info notes settings api contests"),
 }  # fmt: skip
 AT_SERVICES = ("youtube", "line", "tiktok", "threads")  # identifier written "@handle"
-DIGITS = re.compile(r"[0-9]{1,20}")
+# A numeric ID (X, Facebook, …) never starts with 0: "0123" would be a second spelling of 123.
+DIGITS = re.compile(r"[1-9][0-9]{0,19}")
 YT_CHANNEL = re.compile(r"UC[A-Za-z0-9_\-]{22}")  # channel IDs are case-sensitive
 _BSKY_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?")
 
@@ -56,7 +57,9 @@ def handle(service: str, value: str) -> str:
         return "@" + yt_name(h, is_handle=True)
     if h.lower() in RESERVED.get(service, ()):
         raise IdentityError("not_account")
-    if service == "facebook" and (m := re.fullmatch(r"([0-9]{1,20})|.+-([0-9]{6,20})", h)):
+    if service == "facebook" and (
+        m := re.fullmatch(r"([1-9][0-9]{0,19})|.+-([1-9][0-9]{5,19})", h)
+    ):
         return "id:" + (m[1] or m[2])  # a profile id; "Name-123456789" is an old page URL
     if not re.fullmatch(_HANDLE_RE[service], h) or not h.strip("."):
         raise IdentityError("bad_handle", service=service)  # "." and ".." are path steps

@@ -241,7 +241,7 @@ def _facebook(url: _URL, seg: list[str], low: list[str]) -> tuple[str, bool]:
         return "id:" + ids, True
     if low[0] in ("people", "pages") and DIGITS.fullmatch(seg[2]):
         return "id:" + seg[2], False
-    if low[0] == "p" and (m := re.fullmatch(r"(?:.*-)?([0-9]{6,20})", seg[1])):
+    if low[0] == "p" and (m := re.fullmatch(r"(?:.*-)?([1-9][0-9]{5,19})", seg[1])):
         return "id:" + m[1], False
     if low[0] == "pg" and seg[1]:
         return handle("facebook", seg[1]), False

@@ -74,6 +74,11 @@ class OfficialAccountQuerySet(models.QuerySet["OfficialAccount"]):
         """Official now (``PUBLIC_STATUSES``): listed, or suspended with its notice shown."""
         return self.filter(status__in=PUBLIC_STATUSES)
 
+    def live(self) -> OfficialAccountQuerySet:
+        """Accounts that hold their keys (handle and permanent ID): not closed or abandoned —
+        the condition of the live-key constraints."""
+        return self.exclude(status__in=ENDED_STATUSES)
+
 
 class BadgeStatus(models.TextChoices):
     OBTAINED = "obtained", _("取得済み")
@@ -485,6 +490,16 @@ class FormerIdentifierQuerySet(models.QuerySet["FormerIdentifier"]):
     def public(self) -> FormerIdentifierQuerySet:
         """Former identifiers of accounts citizens can look up (official now, or closed)."""
         return self.filter(account__status__in=PUBLIC_PAGE_STATUSES)
+
+    def shown_for(self, account: OfficialAccount) -> FormerIdentifierQuerySet:
+        """The IDs ``account`` was known by before, as pages list them: never its current
+        handle (it was renamed back) nor its permanent ID (it was registered by it)."""
+        rows = self.filter(account=account).exclude(
+            service_id=account.service_id, identifier=account.identifier
+        )
+        if account.platform_id:
+            rows = rows.exclude(service_id=account.service_id, identifier=account.platform_id)
+        return rows
 
 
 class FormerIdentifier(models.Model):

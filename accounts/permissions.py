@@ -12,13 +12,21 @@ from typing import TYPE_CHECKING
 
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
 
-from accounts.models import PUBLIC_STATUSES, Officer, OfficerRole, OfficialAccount
+from accounts.models import (
+    PUBLIC_PAGE_STATUSES,
+    PUBLIC_STATUSES,
+    Officer,
+    OfficerRole,
+    OfficialAccount,
+)
 from organization.models import Department, User
 from organization.permissions import (
     can_file_for,
     in_scope,
     is_head,
+    is_pr_member,
     is_sysadmin,
+    pr_members,
     scoped,
     sees_everything,
 )
@@ -44,6 +52,18 @@ def viewable_accounts(user: AnyUser) -> QuerySet[OfficialAccount]:
 def can_request_change(user: AnyUser, account: OfficialAccount) -> bool:
     """A change or closure is asked for an official account by its own department (R1)."""
     return account.status in PUBLIC_STATUSES and can_file_for(user, account.department)
+
+
+def can_record_former_identifier(user: AnyUser, account: OfficialAccount) -> bool:
+    """Issue 14 §2: the PR division, which keeps the registry, records the handles an account
+    used before (before the registry existed, or a rename nobody filed) — for an account the
+    public can look up (official now, or closed), whose former handles the verifier answers."""
+    return is_pr_member(user) and account.status in PUBLIC_PAGE_STATUSES
+
+
+def former_identifier_recorders() -> QuerySet[User]:
+    """The twin of ``can_record_former_identifier`` (for any account it applies to)."""
+    return pr_members()
 
 
 # --- Who answers for an account (the 責任者's side, 001 §4(1)ア, 002 §2) ----------------------

@@ -13,6 +13,7 @@ from impersonation.verification import (
     CLOSED,
     IMPERSONATION,
     OFFICIAL,
+    RENAMED,
     SUSPENDED,
     UNKNOWN,
     VERDICTS,
@@ -128,9 +129,36 @@ VERDICT_HELP = _(
     "official=公式 / suspended=公式だが一時停止中（乗っ取りなど。投稿やメッセージを信用しない。"
     "account.suspension_notice にお知らせ） / "
     "post=公式アカウントの名前を含む投稿のリンク（投稿者は開いて確かめる） / "
+    "renamed=以前の公式のID（名前を変えたアカウントの元のID。今は市のものではない。"
+    "account は現在の公式アカウント、former に以前のIDと使用終了日） / "
     "closed=以前の公式（廃止） / impersonation=なりすまし / unknown=登録なし / "
     "unreadable=アカウントを特定できない入力（動画・短縮URL・表示名など）"
 )
+
+
+class FormerIdentifierSerializer(serializers.Serializer):
+    """Issue 14: the earlier ID that was asked about, from the registry's handle history."""
+
+    service = serializers.CharField(help_text=_("以前のIDのサービスの識別子"))
+    identifier = serializers.CharField(help_text=_("以前のID（正規化したもの）"))
+    handle = serializers.CharField(help_text=_("表示用の以前のID（@…）またはURL"))
+    used_from = serializers.DateField(allow_null=True, help_text=_("使用開始日（不明なら null）"))
+    used_until = serializers.DateField(help_text=_("使用終了日（この日まで市が使っていた）"))
+
+
+def former_data(former) -> dict | None:
+    """What the API says about an earlier ID (``FormerIdentifier``), or None."""
+    if former is None:
+        return None
+    return FormerIdentifierSerializer(
+        {
+            "service": former.service.slug,
+            "identifier": former.identifier,
+            "handle": former.key.display_handle,
+            "used_from": former.used_from,
+            "used_until": former.used_until,
+        }
+    ).data
 
 
 class ServiceMatchSerializer(serializers.Serializer):
@@ -140,10 +168,17 @@ class ServiceMatchSerializer(serializers.Serializer):
     handle = serializers.CharField(help_text=_("表示用のID（@…）またはURL"))
     verdict = serializers.ChoiceField(
         # Per service: never post/unreadable.
-        choices=[OFFICIAL, SUSPENDED, CLOSED, IMPERSONATION, UNKNOWN],
+        choices=[OFFICIAL, SUSPENDED, RENAMED, CLOSED, IMPERSONATION, UNKNOWN],
         help_text=_("このサービスでの判定"),
     )
-    account = AccountSerializer(allow_null=True, help_text=_("公式または以前の公式のアカウント"))
+    account = AccountSerializer(
+        allow_null=True,
+        help_text=_("公式または以前の公式のアカウント（renamed のときは現在の公式アカウント）"),
+    )
+    former = FormerIdentifierSerializer(
+        allow_null=True,
+        help_text=_("renamed（と以前のIDによる closed）のとき、台帳に残る以前のID"),
+    )
 
 
 class VerdictSerializer(serializers.Serializer):
@@ -161,7 +196,16 @@ class VerdictSerializer(serializers.Serializer):
         help_text=_(
             "公式のアカウント（@IDだけの問い合わせでは公式のサービスすべて）。"
             "suspended のときは一時停止中のアカウント。"
-            "post・closed のときはリンクが名指すアカウント"
+            "post・closed のときはリンクが名指すアカウント。"
+            "renamed のときは、問い合わせたIDを以前使っていた現在の公式アカウント"
+        ),
+    )
+    former = FormerIdentifierSerializer(
+        allow_null=True,
+        help_text=_(
+            "renamed のとき、問い合わせたIDが以前のIDとして台帳に残っている記録"
+            "（このIDを今使っているのは市ではありません）。廃止したアカウントの以前のIDで"
+            "closed のときも。それ以外は null"
         ),
     )
     services = ServiceMatchSerializer(

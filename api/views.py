@@ -18,7 +18,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors
-from api.serializers import AccountDetailSerializer, AccountSerializer, VerdictSerializer
+from api.serializers import (
+    AccountDetailSerializer,
+    AccountSerializer,
+    VerdictSerializer,
+    former_data,
+)
 from core.municipality import get_municipality
 from impersonation.verification import (
     CLOSED,
@@ -26,8 +31,10 @@ from impersonation.verification import (
     OFFICIAL,
     POST,
     POST_MESSAGE,
+    RENAMED,
     SUSPENDED,
     UNREADABLE,
+    renamed_message,
     verify,
 )
 from policies.models import OperationPolicy, PolicyStatus
@@ -150,6 +157,8 @@ def _message(result, name: str) -> str:
         return _suspended_message(result, name)
     if result.verdict == POST:
         return POST_MESSAGE.format(handle=key.display_handle, name=name)
+    if result.verdict == RENAMED:
+        return renamed_message(result, name)
     if result.verdict == CLOSED:
         return _("以前の%(name)sの公式アカウントです（廃止済み）。現在は公式ではありません。") % {
             "name": name
@@ -182,6 +191,7 @@ def _service_match(match) -> dict:
         "handle": match.key.display_handle,
         "verdict": match.verdict,
         "account": AccountSerializer(match.account).data if match.account else None,
+        "former": former_data(match.former),
     }
 
 
@@ -214,6 +224,7 @@ class Verify(APIView):
             }
             if fake
             else None,
+            "former": former_data(result.former),
             "message": _message(result, get_municipality().name),
         }
         return Response(data)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext as _
 
+from accounts import permanent
 from approvals.models import ApprovalRequest, RequestKind
 from approvals.proposal import SECTION_TITLES, Proposal, initial_payload, kind_sections
 from core.errors import parse_id
@@ -53,6 +54,10 @@ def _display(field: forms.Field, form: forms.BaseForm, name: str) -> str:
         return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if name == "platform_id" and form.is_valid():
+        # Issue 14: the permanent ID as people read it ("123…", "UC…"), not its stored form.
+        service = form.cleaned_data.get("service")
+        return permanent.bare(service.slug, str(value)) if service else str(value)
     return str(value)
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts import renames
+from accounts import permanent, renames
 from accounts.models import IdentifierSource, Officer, OfficialAccount
 from approvals import closures, officers
 from approvals.models import Action, ApprovalRequest, RequestKind, RequestState
@@ -200,7 +200,18 @@ def _apply_change(req: ApprovalRequest, proposal: Proposal | None) -> None:
     proposal = _proposal(proposal)
     before = _locked_account(req)
     account = _save_account(proposal)
-    if (before.service_id, before.identifier) != (account.service_id, account.identifier):
+    # Not when the old identifier was the permanent ID (registered by "x.com/i/user/<n>"):
+    # that still names the account, it is no former name (``permanent.is_permanent``).
+    renamed = (before.service_id, before.identifier) != (account.service_id, account.identifier)
+    if (
+        renamed
+        and not permanent.is_permanent(before.key)
+        and before.identifier
+        not in (
+            before.platform_id,
+            account.platform_id,
+        )
+    ):
         renames.record_former_identifier(
             account,
             service=before.service,

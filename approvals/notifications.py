@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,6 +15,10 @@ from approvals.permissions import deciders
 from core.municipality import get_municipality
 from jobs.mail import queue_mail
 from organization.permissions import sysadmins
+
+if TYPE_CHECKING:
+    from accounts.models import FormerIdentifier
+    from organization.models import User
 
 
 def _send(recipients, subject: str, template: str, context: dict) -> None:
@@ -76,4 +83,44 @@ def _tell_sysadmins_stuck(req: ApprovalRequest, context: dict, subject_name: str
         _("判断できる人がいない申請があります：%(subject)s") % {"subject": subject_name},
         "approvals/email/stuck.txt",
         {**context, "next_actor": waiting, "division": get_municipality().pr_division_name},
+    )
+
+
+def _pr_step_people(req: ApprovalRequest) -> list[User]:
+    """Who will be asked to take the request's PR step (``deciders`` as if it were there now):
+    the PR division but the requester, and, on the PR division's own request, the head over
+    it (issue 8 §4)."""
+    at_pr = copy.copy(req)
+    at_pr.state = RequestState.AWAITING_PR
+    return deciders(at_pr)
+
+
+def flag_former_identifier(req: ApprovalRequest, rows: list[FormerIdentifier]) -> None:
+    """Issue 14 §2: a registration (or a change to a new handle) claims a handle another
+    official account used before — someone else may hold it now. The PR division (who take
+    the request's last step) hears of it when it is submitted, once per request and handle
+    (``queue_mail``'s key), so a resubmission after a return does not mail again."""
+    if not rows:
+        return
+    first = rows[0]
+    addresses = [u.email for u in _pr_step_people(req) if u.email]
+    if not addresses:
+        return
+    link = settings.SITE_URL.rstrip("/") + reverse("staff:request_detail", args=[req.pk])
+    queue_mail(
+        addresses,
+        _("以前別の公式アカウントが使っていたIDでの申請があります：%(subject)s")
+        % {"subject": req.title or req.get_kind_display()},
+        render_to_string(
+            "approvals/email/former_identifier.txt",
+            {
+                "req": req,
+                "rows": rows,
+                "handle": first.key.display_handle,
+                "service": first.service.name,
+                "link": link,
+                "division": get_municipality().pr_division_name,
+            },
+        ),
+        key=f"approvals.former_identifier:{req.pk}:{first.service_id}:{first.identifier}",
     )

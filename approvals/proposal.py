@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext as _
 
-from accounts.models import OfficerRole, OfficialAccount
+from accounts.catalogue import SERVICE_SLUGS
+from accounts.models import OfficerRole, OfficialAccount, Service
 from approvals.forms import (
     AccountSectionForm,
     ChecklistForm,
@@ -29,6 +30,7 @@ from approvals.forms import (
 )
 from approvals.models import ApprovalRequest, RequestKind
 from approvals.officers import ReplacementsForm, replacements_of
+from core.errors import parse_id
 from core.forms import control_characters
 from policies.models import OperationRules
 from policies.selectors import current_policy
@@ -189,8 +191,12 @@ def initial_payload(
             )
         rules_instance = None
     else:
+        # The permanent ID as people read and type it ("123…", "UC…"), not its stored form.
         acc_form = AccountSectionForm(
-            prefix="account", instance=account, initial={"url": account.url}, user=user
+            prefix="account",
+            instance=account,
+            initial={"url": account.url, "platform_id": account.platform_id_display},
+            user=user,
         )
         policy = current_policy(account=account)
         policy_initial = (
@@ -324,7 +330,7 @@ def prepare_for_display(proposal: Proposal, *, show_errors: bool) -> Proposal:
     still missing; after a failed submission (or a return) every problem is marked."""
     from crispy_forms.bootstrap import Field
     from crispy_forms.helper import FormHelper
-    from crispy_forms.layout import Column, Layout, Row
+    from crispy_forms.layout import HTML, Column, Layout, Row
 
     if not show_errors:
         _unbind(proposal)
@@ -352,9 +358,38 @@ def prepare_for_display(proposal: Proposal, *, show_errors: bool) -> Proposal:
                     Column("DELETE", css_class="col-md-6"),
                 ),
             )
+        if isinstance(form, AccountSectionForm) and "platform_id" in form.fields:
+            # Issue 14: how staff find the permanent ID, per service, right under the field
+            # (the chosen service's entry first and open; no script needed).
+            service = _chosen_service_slug(form)
+            helper.layout = Layout(
+                *(
+                    item
+                    for name in form.fields
+                    for item in (
+                        (
+                            name,
+                            HTML(
+                                "{% load request_warnings %}"
+                                f'{{% permanent_id_help "{service}" %}}'
+                            ),
+                        )
+                        if name == "platform_id"
+                        else (name,)
+                    )
+                )
+            )
         form.helper = helper
     proposal.show_errors = show_errors
     return proposal
+
+
+def _chosen_service_slug(form: forms.BaseForm) -> str:
+    """The slug of the service chosen on the account form ("" when none): a catalogue slug,
+    so it may be written into a template string."""
+    pk = parse_id(form["service"].value())
+    slug = Service.objects.filter(pk=pk).values_list("slug", flat=True).first() if pk else None
+    return slug if slug in SERVICE_SLUGS else ""
 
 
 def _unbind(proposal: Proposal) -> None:

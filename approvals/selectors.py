@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from accounts import identity
-from accounts.models import AccountStatus, OfficialAccount, Service
+from accounts import catalogue, identity, permanent, renames
+from accounts.models import AccountStatus, FormerIdentifier, OfficialAccount, Service
 from approvals import permissions
 from approvals.models import (
     DECIDABLE_STATES,
@@ -129,23 +129,49 @@ def stuck(user: AnyUser) -> list[ApprovalRequest]:
 
 
 @dataclass
+class PlatformIdChange:
+    """A change request that changes a listed account's permanent ID (issue 14): a different
+    account on the service, not a rename."""
+
+    current: str
+    proposed: str  # "" when the request removes it
+
+
+@dataclass
 class IdentityWarnings:
     impersonations: list[KnownImpersonation] = field(default_factory=list)  # open ones
     former: list[OfficialAccount] = field(default_factory=list)  # closed, with that handle
+    # Issue 14 §2: other accounts that were once known by the proposed handle.
+    renamed: list[FormerIdentifier] = field(default_factory=list)
+    # Issue 14: closed accounts with the proposed permanent ID (informational).
+    platform_closed: list[OfficialAccount] = field(default_factory=list)
+    # Issue 14: the service has a permanent ID and none was given (a reminder, not a block).
+    platform_id_missing: catalogue.ServiceFacts | None = None
+    platform_id_changed: PlatformIdChange | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.impersonations or self.former)
+        return bool(
+            self.impersonations
+            or self.former
+            or self.renamed
+            or self.platform_closed
+            or self.platform_id_missing
+            or self.platform_id_changed
+        )
+
+
+def _payload_service(req: ApprovalRequest) -> Service | None:
+    service_id = parse_id((req.payload or {}).get("account-service"))
+    return Service.objects.filter(pk=service_id).first() if service_id else None
 
 
 def proposed_key(req: ApprovalRequest) -> tuple[Service, str] | None:
     """The (service, identifier) the request would make official, read from what was typed;
     None when it cannot be read yet (a draft) or the request is a closure."""
-    if req.kind == RequestKind.CLOSURE:
+    if req.kind not in (RequestKind.NEW, RequestKind.CHANGE):
         return None
-    payload = req.payload or {}
-    raw = payload.get("account-url") or ""
-    service_id = parse_id(payload.get("account-service"))
-    service = Service.objects.filter(pk=service_id).first() if service_id else None
+    raw = (req.payload or {}).get("account-url") or ""
+    service = _payload_service(req)
     if service is None or not raw.strip():
         return None
     try:
@@ -153,6 +179,68 @@ def proposed_key(req: ApprovalRequest) -> tuple[Service, str] | None:
     except identity.IdentityError:
         return None
     return service, key.identifier
+
+
+def proposed_platform_id(req: ApprovalRequest, service: Service) -> str | None:
+    """The permanent ID the request gives (stored form), "" when none, None when what was
+    typed cannot be read (the form says why). A permanent URL is the permanent ID too
+    (``OfficialAccount.save``)."""
+    raw = (req.payload or {}).get("account-platform_id") or ""
+    if raw.strip():
+        try:
+            return permanent.parse(service.slug, raw)
+        except identity.IdentityError:
+            return None
+    key = proposed_key(req)
+    if key is not None and permanent.is_permanent(identity.AccountKey(service.slug, key[1])):
+        return key[1]
+    return ""
+
+
+def claims_former_identifier(req: ApprovalRequest) -> list[FormerIdentifier]:
+    """Issue 14 §2: the handle a registration (or a change to a new handle) claims was once
+    another account's — the rows to flag to the PR division. A change that keeps the
+    account's own handle claims nothing new."""
+    key = proposed_key(req)
+    if key is None:
+        return []
+    service, identifier = key
+    account = req.account
+    if (
+        req.kind == RequestKind.CHANGE
+        and account is not None
+        and (account.service_id, account.identifier) == (service.pk, identifier)
+    ):
+        return []
+    return list(renames.former_users(service, identifier, exclude_account=req.account_id))
+
+
+def _platform_warnings(req: ApprovalRequest, service: Service, warnings: IdentityWarnings) -> None:
+    facts = catalogue.BY_SLUG.get(service.slug)
+    proposed = proposed_platform_id(req, service)
+    if proposed is None:  # unreadable: the form's own message says so
+        return
+    if proposed == "" and facts is not None and facts.permanent_id is not None:
+        warnings.platform_id_missing = facts
+    account = req.account
+    if (
+        req.kind == RequestKind.CHANGE
+        and account is not None
+        and account.platform_id
+        and account.service_id == service.pk
+        and proposed != account.platform_id
+    ):
+        warnings.platform_id_changed = PlatformIdChange(
+            current=account.platform_id_display,
+            proposed=permanent.bare(service.slug, proposed) if proposed else "",
+        )
+    if proposed:
+        closed = OfficialAccount.objects.filter(
+            service=service, platform_id=proposed, status=AccountStatus.CLOSED
+        ).select_related("service", "department__parent__parent")
+        if req.account_id is not None:
+            closed = closed.exclude(pk=req.account_id)
+        warnings.platform_closed = list(closed)
 
 
 def identity_warnings(req: ApprovalRequest) -> IdentityWarnings:
@@ -165,11 +253,14 @@ def identity_warnings(req: ApprovalRequest) -> IdentityWarnings:
     ).select_related("service", "department__parent__parent")
     if req.account_id is not None:
         former = former.exclude(pk=req.account_id)
-    return IdentityWarnings(
+    warnings = IdentityWarnings(
         impersonations=list(
             KnownImpersonation.objects.filter(
                 service=service, identifier=identifier, resolved_at__isnull=True
             ).select_related("service")
         ),
         former=list(former),
+        renamed=list(renames.former_users(service, identifier, exclude_account=req.account_id)),
     )
+    _platform_warnings(req, service, warnings)
+    return warnings

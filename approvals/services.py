@@ -24,7 +24,7 @@ from approvals.models import (
     RequestKind,
     Step,
 )
-from approvals.notifications import notify
+from approvals.notifications import flag_former_identifier, notify
 from approvals.proposal import Proposal, extract_payload, initial_payload
 from core.errors import (
     CommentRequired,
@@ -151,22 +151,23 @@ def request_submit(
         raise _lost_race(proposal, exc) from exc
     req.save()
     _record(req, actor, _requester_side(req, actor), Action.SUBMIT)
+    # Issue 14 §2: a handle another official account used before is flagged to the PR division.
+    flag_former_identifier(req, selectors.claims_former_identifier(req))
     return req
 
 
 def _lost_race(proposal: Proposal, exc: Exception) -> ProposalInvalid:
     form = proposal.account_form
     instance = form.instance
-    taken = (
-        OfficialAccount.objects.filter(
-            service_id=instance.service_id, identifier=instance.identifier
-        )
-        .exclude(status__in=ENDED_STATUSES)
-        .exclude(pk=instance.pk)
-        .exists()
-    )
-    if taken:
+    others = OfficialAccount.objects.live().filter(service_id=instance.service_id)
+    others = others.exclude(pk=instance.pk)
+    if others.filter(identifier=instance.identifier).exists():
         form.add_error("url", gettext("このアカウントは既に台帳に登録されています。"))
+    elif instance.platform_id and others.filter(platform_id=instance.platform_id).exists():
+        # Issue 14: the permanent ID's live-key constraint (account_unique_live_platform_id).
+        form.add_error(
+            "platform_id", gettext("この固定IDは既に台帳の別のアカウントに登録されています。")
+        )
     elif isinstance(exc, ValidationError):
         form.add_error(None, exc.messages)
     else:

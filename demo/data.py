@@ -13,11 +13,13 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import identity
+from accounts import identity, permanent, renames
 from accounts.catalogue import ensure_catalogue
 from accounts.models import (
+    ENDED_STATUSES,
     AccountStatus,
     BadgeStatus,
+    IdentifierSource,
     Officer,
     OfficerRole,
     OfficialAccount,
@@ -155,6 +157,31 @@ ACCOUNTS = [
         "611",
         "公民館の講座や図書館の催しを紹介します。",
         BadgeStatus.NOT_OFFERED,
+    ),
+]
+
+# Issue 14: permanent IDs (as staff type them; ``accounts.permanent.parse``) of some accounts,
+# by (service, current handle or URL). The verifier answers x.com/i/user/<id>,
+# youtube.com/channel/UC…, bsky.app/profile/did:plc:… and the LINE basic ID as the account.
+PERMANENT_IDS = [
+    ("x", "@sample_city_pr", "1460000000000000001"),
+    ("x", "@sample_bousai", "1460000000000000002"),
+    ("facebook", "https://www.facebook.com/sample.city.pr", "100064500000001"),
+    ("youtube", "https://www.youtube.com/@samplecitych", "UCsampleCityChannel00001"),
+    ("line", "https://line.me/R/ti/p/@samplecity", "@612abcde"),
+    ("bluesky", "@samplecity.bsky.social", "did:plc:samplecitypublicaccounts"),
+]
+# Earlier handles (service, current handle, earlier handle, used from, used until, note): the
+# X account was 「@sample_koho」 until the city renamed it, so the verifier answers that handle
+# "renamed" with the current account.
+FORMER_IDENTIFIERS = [
+    (
+        "x",
+        "@sample_city_pr",
+        "@sample_koho",
+        date(2016, 4, 1),
+        date(2024, 3, 31),
+        "市の公式アカウント名の統一のため変更（台帳の導入前）",
     ),
 ]
 
@@ -297,10 +324,49 @@ def seed_incidents(users: list[User]) -> None:
     )
 
 
+def _listed(slug: str, raw: str) -> OfficialAccount | None:
+    key = identity.canonicalize(raw, service=slug)
+    return OfficialAccount.objects.filter(
+        service__slug=slug, identifier=key.identifier, status=AccountStatus.LISTED
+    ).first()
+
+
+@transaction.atomic
+def seed_handle_history(users: list[User]) -> None:
+    """Permanent IDs where none is set yet, and the earlier handles (issue 14). Idempotent:
+    an ID another live account carries already is left alone, a recorded handle is kept."""
+    pr = next((u for u in users if u.username == "pr"), None)
+    for slug, raw, typed in PERMANENT_IDS:
+        account = _listed(slug, raw)
+        if account is None or account.platform_id:
+            continue
+        stored = permanent.parse(slug, typed)
+        taken = OfficialAccount.objects.filter(service=account.service, platform_id=stored)
+        if taken.exclude(status__in=ENDED_STATUSES).exists():
+            continue
+        account.platform_id = stored
+        account.save(update_fields=["platform_id"])
+    for slug, raw, earlier, used_from, used_until, note in FORMER_IDENTIFIERS:
+        account = _listed(slug, raw)
+        if account is None:
+            continue
+        renames.record_former_identifier(
+            account,
+            service=account.service,
+            identifier=identity.canonicalize(earlier, service=slug).identifier,
+            source=IdentifierSource.STAFF,
+            used_from=used_from,
+            used_until=used_until,
+            note=note,
+            recorded_by=pr,
+        )
+
+
 def seed_municipality() -> list[User]:
     departments = seed_departments()
     users = seed_users(departments)
     seed_accounts(departments, users)
+    seed_handle_history(users)
     seed_incidents(users)
     return users
 

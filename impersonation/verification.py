@@ -12,7 +12,16 @@ look-alike never gets "official". The word "official" is said only for an exact 
 - an official account that is temporarily suspended (R18, 001 §8(4): e.g. hijacked) is
   "suspended", never "official": a client that trusts ``verdict == "official"`` must not
   show a hijacked account as trustworthy. A link to one of its posts is "suspended" too
-  (``Verdict.post`` says it was a post): whoever wrote the post, it is not to be trusted.
+  (``Verdict.post`` says it was a post): whoever wrote the post, it is not to be trusted;
+- a permanent-ID URL (``x.com/i/user/<n>``, ``youtube.com/channel/UC…``, a Bluesky DID, …)
+  is the account whose ``platform_id`` it is, exactly as its handle would be (issue 14);
+- a handle an account used before a rename is "renamed", with the current account — never
+  "official": the service released it and anyone may hold it now (issue 14, ADR 0015). A
+  handle a closed account used before stays "closed".
+
+Per key: a live (official or suspended) account, then an open known impersonation, then a
+former handle of an account official now ("renamed"), then a closed account (or a former
+handle of one).
 """
 
 from __future__ import annotations
@@ -20,12 +29,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import identity, reading
-from accounts.models import PUBLIC_PAGE_STATUSES, AccountStatus, OfficialAccount, Service
+from accounts.models import (
+    PUBLIC_PAGE_STATUSES,
+    AccountStatus,
+    FormerIdentifier,
+    OfficialAccount,
+    Service,
+)
 from accounts.search import fold, terms
 from impersonation.models import KnownImpersonation
 
@@ -33,7 +49,8 @@ OFFICIAL, POST, CLOSED, IMPERSONATION, UNKNOWN, UNREADABLE = (
     "official", "post", "closed", "impersonation", "unknown", "unreadable",
 )  # fmt: skip
 SUSPENDED = "suspended"  # R18: official, but temporarily suspended — do not trust its posts
-VERDICTS = (OFFICIAL, SUSPENDED, POST, CLOSED, IMPERSONATION, UNKNOWN, UNREADABLE)
+RENAMED = "renamed"  # issue 14: a handle the city used before a rename; not the city's now
+VERDICTS = (OFFICIAL, SUSPENDED, POST, RENAMED, CLOSED, IMPERSONATION, UNKNOWN, UNREADABLE)
 
 # Lazy: read when a verdict is given, in the language of the request.
 PASTE_INSTEAD = _(
@@ -67,6 +84,21 @@ POST_MESSAGE = _(
     "投稿そのものは別のアカウントのものかもしれません。"
     "開いて、投稿者の名前が {handle} であることを確かめてください。"
 )
+# Issue 14: the exact wording, with the current account's handle and service and the
+# municipality's name (filled with ``.format(handle=…, service=…, name=…)``).
+RENAMED_MESSAGE = _(
+    "この ID は以前{name}が使っていましたが、現在の公式アカウントは {handle} です。"
+    "今この ID を使っているのは{name}ではありません。"
+)
+# Added for a link to a post under the former handle: X and others open a post by its number
+# whatever name the link carries, so it may be an old post of the city's, or anyone's.
+RENAMED_POST_MESSAGE = _(
+    "このリンクは投稿を指しています。{name}が以前のIDで投稿したものかもしれませんが、"
+    "別のアカウントのものかもしれません。開いて、投稿者が {handle} であることを確かめてください。"
+)
+SUSPENDED_NOW = _(
+    "現在の公式アカウントは一時停止しています。投稿やメッセージを信用しないでください。"
+)
 # Refusals that still identify what was meant well enough to say "not official".
 _NOT_OFFICIAL_CODES = {"userinfo", "lookalike_host", "service_mismatch", "bad_handle"}
 MAX_QUERY = identity.MAX_INPUT_LENGTH
@@ -82,6 +114,8 @@ class ServiceMatch:
     account: OfficialAccount | None = None
     impersonation: KnownImpersonation | None = None
     service_name: str = ""
+    # "renamed" (or "closed" for a closed account's earlier handle): the handle history row.
+    former: FormerIdentifier | None = None
 
 
 @dataclass
@@ -99,7 +133,10 @@ class Verdict:
     code: str = ""  # why nothing could be read (an IdentityError code)
     # "Instagram @<an X handle>": the same ID is official on another service (not this one).
     elsewhere: list[ServiceMatch] = field(default_factory=list)
-    post: bool = False  # the input was a link to a post (verdict "post", or "suspended")
+    post: bool = False  # the input was a link to a post (verdict "post", "suspended", "renamed")
+    # "renamed": when the asked ID was the current account's (``account``); also set for a
+    # "closed" answer reached through a closed account's earlier ID.
+    former: FormerIdentifier | None = None
 
     @property
     def account(self) -> OfficialAccount | None:
@@ -127,8 +164,8 @@ class Verdict:
         return [m for m in self.services if m.verdict == SUSPENDED]
 
 
-# A row with a key: an official account or a known fake.
-_Keyed = TypeVar("_Keyed", OfficialAccount, KnownImpersonation)
+# A row with a key: an official account, a known fake or an earlier handle.
+_Keyed = TypeVar("_Keyed", OfficialAccount, KnownImpersonation, FormerIdentifier)
 
 
 def _matching(queryset: QuerySet[_Keyed], keys: list[identity.AccountKey]) -> list[_Keyed]:
@@ -136,15 +173,32 @@ def _matching(queryset: QuerySet[_Keyed], keys: list[identity.AccountKey]) -> li
 
     A bare @handle means up to one key per service, mostly with the same identifier: the
     database filters on the identifiers (an index), the exact (service, identifier) pairs are
-    checked here — one short query instead of an OR of every pair.
+    checked here — one short query instead of an OR of every pair. Official accounts are
+    matched by their permanent ID too (``platform_id``, issue 14): it is stored in the form
+    the keys spell it ("id:123", "channel/UC…", "did:plc:…", a LINE basic ID).
     """
     wanted = {(key.service, key.identifier) for key in keys}
-    rows = queryset.filter(identifier__in={identifier for _service, identifier in wanted})
-    return [row for row in rows if (row.service.slug, row.identifier) in wanted]
+    identifiers = {identifier for _service, identifier in wanted if identifier}
+    by_identifier = Q(identifier__in=identifiers)
+    if queryset.model is OfficialAccount:
+        by_identifier |= Q(platform_id__in=identifiers)
+    rows = queryset.filter(by_identifier)
+    return [row for row in rows if _keys_of(row) & wanted]
 
 
-def _key_of(fake: KnownImpersonation) -> identity.AccountKey:
-    return identity.AccountKey(fake.service.slug, fake.identifier)
+def _keys_of(row: OfficialAccount | KnownImpersonation | FormerIdentifier) -> set[tuple[str, str]]:
+    """The (service, identifier) pairs a row answers for: an account's handle and its
+    permanent ID, a fake's or an earlier handle's identifier."""
+    keys = {(row.service.slug, row.identifier)}
+    if isinstance(row, OfficialAccount) and row.platform_id:
+        keys.add((row.service.slug, row.platform_id))
+    return keys
+
+
+def _answers_for(
+    row: OfficialAccount | KnownImpersonation | FormerIdentifier, key: identity.AccountKey
+) -> bool:
+    return (key.service, key.identifier) in _keys_of(row)
 
 
 def _site_prefixes(key: identity.AccountKey) -> list[identity.AccountKey]:
@@ -158,8 +212,30 @@ def _site_prefixes(key: identity.AccountKey) -> list[identity.AccountKey]:
     ]
 
 
+def _earlier_handles(keys: list[identity.AccountKey]) -> list[FormerIdentifier]:
+    """Earlier handles among ``keys`` of accounts citizens can look up (official now or
+    closed), the latest first — one query, however long the history."""
+    if not keys:
+        return []
+    return _matching(
+        FormerIdentifier.objects.public()
+        .select_related("service", "account__service", "account__department__parent__parent")
+        .order_by("-used_until", "-pk"),
+        keys,
+    )
+
+
+def _closed_after(closed: OfficialAccount, former: FormerIdentifier) -> bool:
+    """Whether the closed account held the handle after the renamed one gave it up: then the
+    handle keeps "closed" (issue 14 §2) — the later use is the one people may have seen."""
+    return (
+        closed.closed_at is not None and timezone.localdate(closed.closed_at) >= former.used_until
+    )
+
+
 def _per_service(keys: list[identity.AccountKey]) -> list[ServiceMatch]:
-    """Official, suspended (R18), known impersonation, formerly official, or unknown."""
+    """Official, suspended (R18), known impersonation, renamed (issue 14), formerly official,
+    or unknown."""
     prefixes = {key: _site_prefixes(key) for key in keys}
     keys_and_prefixes = [p for key in keys for p in prefixes[key]]
     accounts = _matching(
@@ -174,28 +250,51 @@ def _per_service(keys: list[identity.AccountKey]) -> list[ServiceMatch]:
         .order_by("pk"),
         keys_and_prefixes,
     )
+    # Earlier handles matter only where no live account or fake answers: the common case
+    # (an official account) costs no query for them.
+    decided = {k for a in accounts if a.is_public for k in _keys_of(a)}
+    decided |= {k for f in fakes for k in _keys_of(f)}
+    formers = _earlier_handles(
+        [p for key in keys if not any((q.service, q.identifier) in decided for q in prefixes[key])
+         for p in prefixes[key]]
+    )  # fmt: skip
     names = dict(
         Service.objects.filter(slug__in={k.service for k in keys}).values_list("slug", "name")
     )
+    rows: list[OfficialAccount | KnownImpersonation | FormerIdentifier] = [
+        *accounts,
+        *fakes,
+        *formers,
+    ]
     matches = []
     for key in keys:
         # The longest registered path wins (a site's page): exact keys first.
-        site = next(
-            (p for p in prefixes[key] if any(a.key == p for a in accounts)
-             or any(_key_of(f) == p for f in fakes)),
-            key,
-        )  # fmt: skip
-        mine = [a for a in accounts if a.key == site]
+        site = next((p for p in prefixes[key] if any(_answers_for(r, p) for r in rows)), key)
+        mine = [a for a in accounts if _answers_for(a, site)]
         live = next((a for a in mine if a.is_public), None)
-        fake = next((f for f in fakes if _key_of(f) == site), None)
+        fake = next((f for f in fakes if _answers_for(f, site)), None)
+        earlier = [f for f in formers if _answers_for(f, site)]
+        renamed = next((f for f in earlier if f.account.is_public), None)
         closed = next((a for a in mine if a.status == AccountStatus.CLOSED), None)
+        closed_earlier = next(
+            (f for f in earlier if f.account.status == AccountStatus.CLOSED), None
+        )
         if live:
+            # By its handle or its permanent ID: the account's own key is the answer's.
             verdict = SUSPENDED if live.status == AccountStatus.SUSPENDED else OFFICIAL
-            match = ServiceMatch(site, verdict, account=live)
+            match = ServiceMatch(live.key, verdict, account=live)
         elif fake:
             match = ServiceMatch(site, IMPERSONATION, impersonation=fake)
+        elif renamed and not (closed and _closed_after(closed, renamed)):
+            # Never "official": the service released the handle (issue 14, ADR 0015).
+            match = ServiceMatch(site, RENAMED, account=renamed.account, former=renamed)
         elif closed:
-            match = ServiceMatch(site, CLOSED, account=closed)
+            match = ServiceMatch(closed.key, CLOSED, account=closed)
+        elif closed_earlier:
+            # "A handle used by a closed account keeps closed" (issue 14 §2).
+            match = ServiceMatch(
+                site, CLOSED, account=closed_earlier.account, former=closed_earlier
+            )
         else:
             match = ServiceMatch(key, UNKNOWN)
         match.service_name = names.get(key.service) or identity.service_label(key.service)
@@ -235,9 +334,9 @@ def _unreadable(query: str, exc: identity.IdentityError) -> Verdict:
 
 
 def verify(query: str) -> Verdict:
-    """Official, suspended (R18), a post naming an official account, formerly official
-    (closed), known impersonation, not registered (unknown), or nothing we can read
-    (unreadable)."""
+    """Official, suspended (R18), a post naming an official account, a handle the city used
+    before a rename (renamed, issue 14), formerly official (closed), known impersonation, not
+    registered (unknown), or nothing we can read (unreadable)."""
     query = query or ""
     if len(query) > MAX_QUERY:  # never read a prefix: the rest may lead elsewhere
         return Verdict(
@@ -266,10 +365,12 @@ def verify(query: str) -> Verdict:
             impersonation=match.impersonation,
             services=services,
             lookalike=identity.is_lookalike_key(match.key),
+            former=match.former,
         )
     # A bare "@ID": say on which services it is official and that it is not elsewhere. A
     # suspension comes first (R18): the citizen may be looking at a hijacked account's post.
-    for wanted in (SUSPENDED, OFFICIAL, IMPERSONATION, CLOSED):
+    # A former handle (renamed) is never "official" and comes after a known fake (issue 14).
+    for wanted in (SUSPENDED, OFFICIAL, IMPERSONATION, RENAMED, CLOSED):
         found = [m for m in services if m.verdict == wanted]
         if found:
             return Verdict(
@@ -280,8 +381,25 @@ def verify(query: str) -> Verdict:
                 impersonation=found[0].impersonation,
                 services=services,
                 bare=True,
+                former=found[0].former,
             )
     if not query.strip().startswith(("@", "＠")) and (suggestions := _by_name(query)):
         # "サンプル市防災": a display name, not an ID. Names prove nothing; show the accounts.
         return Verdict(UNREADABLE, query, services=services, suggestions=suggestions, bare=True)
     return Verdict(UNKNOWN, query, keys=asked.keys, services=services, bare=True)
+
+
+def renamed_message(result: Verdict, name: str) -> str:
+    """Issue 14: the ID the city used before a rename, the current account and, for a link to
+    a post, how to tell an old post of the city's from anyone else's (the API's message; the
+    page says the same with a link to the current account)."""
+    account = result.account
+    if account is None:
+        return ""
+    handle = account.key.display_handle
+    message = str(RENAMED_MESSAGE).format(handle=handle, name=name)
+    if result.post:
+        message += str(RENAMED_POST_MESSAGE).format(handle=handle, name=name)
+    if account.status == AccountStatus.SUSPENDED:
+        message += str(SUSPENDED_NOW)
+    return message

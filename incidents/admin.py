@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ViewOnlyAdminMixin
@@ -11,7 +12,12 @@ class IncidentAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     where permission is checked and the 責任者 and the PR division are told (R18); the log is
     evidence and is never changed or deleted here."""
 
-    list_display = ("occurred_at", "account", "kind", "status", "suspended_at", "recorded_by")
+    list_display = ("occurred_at", "account", "kind", "status", "suspended_at", "recorder")
     list_filter = ("kind", "status")
     search_fields = ("account__display_name", "account__identifier", "description")
     list_select_related = ("account__service", "recorded_by")
+
+    @admin.display(description=_("記録した職員"), ordering="recorded_by")
+    def recorder(self, obj: Incident) -> str:
+        """Nobody recorded what the daily handle check found (issue 14): the registry did."""
+        return str(obj.recorded_by) if obj.recorded_by_id else str(_("台帳の自動確認"))

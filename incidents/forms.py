@@ -37,13 +37,21 @@ NOTICES = {
     IncidentKind.VIOLATION: _(
         "このアカウントは現在、サービスの規約に反する書き込みへの対応のため一時停止しています。"
     ),
+    # Issue 14: the service shows another ID than the registry and the city did not file it.
+    IncidentKind.HANDLE_CHANGED: _(
+        "このアカウントは現在、アカウントIDが無断で変更された疑いがあるため一時停止しています。"
+        "このアカウントからの投稿やメッセージを信用せず、リンクを開かないでください。"
+    ),
     IncidentKind.OTHER: _("このアカウントは現在、一時停止しています。"),
 }
 
 
 def notice_for(kind: str) -> str:
     """The prefilled public notice for ``kind`` (the municipality's name filled in)."""
-    text = NOTICES.get(IncidentKind(kind) if kind in IncidentKind.values else IncidentKind.OTHER)
+    text = NOTICES.get(
+        IncidentKind(kind) if kind in IncidentKind.values else IncidentKind.OTHER,
+        NOTICES[IncidentKind.OTHER],
+    )
     return str(text).replace("{name}", get_municipality().name)
 
 

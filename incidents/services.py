@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.keys import AccountKey
 from accounts.models import AccountStatus, OfficialAccount
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.municipality import get_municipality
 from incidents import permissions
-from incidents.models import Incident, IncidentKind
+from incidents.models import Incident, IncidentKind, IncidentStatus
 from jobs.mail import queue_mail
 
 if TYPE_CHECKING:
@@ -47,15 +48,22 @@ def _link(name: str, *args: object) -> str:
 
 
 def _tell(
-    people: QuerySet[User], actor: User, subject: str, template: str, context: dict[str, Any]
+    people: QuerySet[User],
+    actor: User | None,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
 ) -> None:
-    """Queued in this transaction (jobs.mail): sent after commit, with retries."""
-    addresses = [u.email for u in people.exclude(pk=actor.pk).order_by("pk") if u.email]
+    """Queued in this transaction (jobs.mail): sent after commit, with retries. Not to the
+    one who acted (``actor``; None: the registry itself, everyone is told)."""
+    if actor is not None:
+        people = people.exclude(pk=actor.pk)
+    addresses = [u.email for u in people.order_by("pk") if u.email]
     if addresses:
         queue_mail(addresses, subject, render_to_string(template, context))
 
 
-def _context(incident: Incident, actor: User) -> dict[str, Any]:
+def _context(incident: Incident, actor: User | None) -> dict[str, Any]:
     account = incident.account
     return {
         "incident": incident,
@@ -102,6 +110,80 @@ def incident_record(
         _("%(urgent)sインシデントの報告：%(account)s（%(kind)s）")
         % {"urgent": urgent, "account": account.display_name, "kind": incident.get_kind_display()},
         "incidents/email/recorded.txt",
+        context,
+    )
+    return incident
+
+
+def observed_display(account: OfficialAccount, identifier: str) -> str:
+    """A stored (canonical) identifier of ``account``'s service as people write it there
+    ("@new_name"): the one spelling of an observed ID in the mail, the incident's description
+    and the pages (``reviews.models.AccountReview.observed_handle_display`` too)."""
+    return AccountKey(account.service.slug, identifier).display_handle if identifier else ""
+
+
+@transaction.atomic
+def incident_detected(
+    *,
+    account: OfficialAccount,
+    observed_identifier: str,
+    description: str,
+    actor: User | None = None,
+    kind: str = IncidentKind.HANDLE_CHANGED,
+) -> Incident | None:
+    """An incident the registry was told of rather than one someone wrote up: the daily
+    handle check found it (``actor`` None, shown as 「台帳の自動確認」), or a reviewer said the
+    service shows another ID than the registry (``actor``: the reviewer). Recorded and told
+    at once to the 責任者's side and the PR division, like any incident (001 §8); the account
+    itself is never changed (a rename is a change request, a hijack a suspension).
+
+    One open incident per (account, kind, observed identifier): while one is open, the same
+    finding adds nothing (the check runs every day) and None is returned. A closed one does
+    not hold back a new one: closing says it was dealt with, so the same finding the next
+    day means it was not (the registry still has the old ID)."""
+    account = (
+        OfficialAccount.objects.select_for_update(of=("self",))
+        .select_related("service", "department")
+        .get(pk=account.pk)
+    )
+    if actor is not None and not permissions.can_record_incident(actor, account):
+        raise NotAllowed
+    observed_identifier = observed_identifier.strip()
+    already = Incident.objects.filter(
+        account=account,
+        kind=kind,
+        observed_identifier=observed_identifier,
+        status=IncidentStatus.OPEN,
+    )
+    if already.exists():
+        return None
+    now = timezone.now()
+    incident = Incident(
+        account=account,
+        kind=kind,
+        occurred_at=now,
+        recorded_at=now,
+        description=description.strip(),
+        recorded_by=actor,
+        observed_identifier=observed_identifier,
+    )
+    incident.full_clean()
+    incident.save()
+    context = _context(incident, actor)
+    context["may_be_suspended"] = account.status == AccountStatus.LISTED
+    context["observed"] = observed = observed_display(account, observed_identifier)
+    context["change_link"] = context["account_link"]
+    _tell(
+        permissions.told_of_incident(account),
+        actor,
+        _("【要確認】%(kind)s：%(account)s（台帳 %(registered)s → サービス上 %(observed)s）")
+        % {
+            "kind": incident.get_kind_display(),
+            "account": account.display_name,
+            "registered": account.key.display_handle,
+            "observed": observed,
+        },
+        "incidents/email/detected.txt",
         context,
     )
     return incident

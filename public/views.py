@@ -17,6 +17,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from accounts import selectors
+from accounts.models import FormerIdentifier
 from core.cache import cached_public
 from core.municipality import get_municipality
 from impersonation import selectors as impersonation_selectors
@@ -77,11 +78,15 @@ def account_detail(request, pk: int):
     if account is None:
         raise Http404(_("公開されていないアカウントです。"))
     versions = list(published_versions(account=account))
+    # Issue 14: the IDs it used before (one query). Its permanent ID is not shown: it is for
+    # the verifier and for staff.
+    former_ids = list(FormerIdentifier.objects.shown_for(account).select_related("service"))
     return render(
         request,
         "public/account_detail.html",
         {
             "account": account,
+            "former_ids": former_ids,
             "policy": versions[0] if versions else None,
             "versions": versions,
             "permalink": permalink(account),

@@ -11,3 +11,6 @@ class ReviewsConfig(AppConfig):
         from reviews.reminders import register_sources
 
         register_sources()
+        # The daily handle check (issue 14 §3), a daily job (jobs.schedule): only the job
+        # runner calls it, never a page.
+        from reviews import handles  # noqa: F401

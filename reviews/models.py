@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.keys import AccountKey
+
 
 class ReviewOutcome(models.TextChoices):
     # R12 (003 §5(9)): still used and the record is right — nothing else to do.
@@ -58,6 +60,13 @@ class AccountReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.reviewed_on} {self.get_outcome_display()}"
+
+    @property
+    def observed_handle_display(self) -> str:
+        """The ID the reviewer saw, as people write it on the service ("@new_name")."""
+        if not self.observed_handle:
+            return ""
+        return AccountKey(self.account.service.slug, self.observed_handle).display_handle
 
     @property
     def still_used(self) -> bool:

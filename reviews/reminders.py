@@ -7,6 +7,9 @@
   after the last one (never recorded: due at once), shown ``NOTICE_DAYS`` ahead;
 - ``badge`` (R7): a verified badge still applied for or not applied for on a service that
   offers one, due ``badge_days`` after listing;
+- ``platform_id`` (always on, issue 14): an official account on a service with a permanent
+  identifier (``accounts.catalogue.PERMANENT_ID_SERVICES``) that has none registered, due
+  from listing, linking to the staff account page;
 - ``requests`` (always on): a request waiting for a decision ``request_working_days`` working
   days (``core.workdays``) — to whoever may decide it now, a copy to the requester.
 
@@ -134,6 +137,23 @@ def _badge_items(day: date, user: User | None = None) -> Iterator[ReminderItem]:
         )
 
 
+# --- Issue 14: the permanent ID ------------------------------------------------------------
+
+
+def _platform_id_items(day: date, user: User | None = None) -> Iterator[ReminderItem]:
+    account_url = _path("staff_accounts:detail")
+    for row in _rows(selectors.platform_ids_missing(day), user, "listed_at"):
+        yield ReminderItem(
+            recipient_id=row["recipient_id"],
+            source="platform_id",
+            key=f"platform_id:account:{row['pk']}",
+            title=gettext("%(account)s：固定ID（サービス上の永続的なID）の登録")
+            % {"account": _name(row)},
+            due_on=selectors.platform_id_due_from(row["listed_at"]),
+            url=account_url(row["pk"]),
+        )
+
+
 # --- Requests waiting for a decision -------------------------------------------------------
 
 
@@ -239,6 +259,15 @@ SOURCES = (
         everyone=lambda day: _badge_items(day),
         for_user=lambda user, day: _badge_items(day, user),
         switch="R7",
+    ),
+    ReminderSource(
+        "platform_id",
+        _("固定IDの登録"),
+        everyone=lambda day: _platform_id_items(day),
+        for_user=lambda user, day: _platform_id_items(day, user),
+        # Not a guideline's checklist item: what keeps "official" true after a rename
+        # (issue 14), wherever the service has a permanent ID.
+        switch=None,
     ),
     ReminderSource(
         "requests",

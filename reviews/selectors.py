@@ -17,6 +17,7 @@ from django.db.models import DateField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from accounts.catalogue import PERMANENT_ID_SERVICES
 from accounts.models import PUBLIC_STATUSES, BadgeStatus, OfficialAccount
 from core.municipality import get_municipality
 from jobs import reminders
@@ -147,6 +148,27 @@ def badges_due(day: date) -> QuerySet[OfficialAccount]:
             Q(listed_on__lte=day - timedelta(days=days)),
             service__offers_verified_badge=True,
             badge_status__in=PENDING_BADGE,
+        )
+    )
+
+
+def platform_id_due_from(listed_at: datetime | None) -> date:
+    """Issue 14: the permanent ID is wanted from the day the account is official."""
+    return timezone.localdate(listed_at) if listed_at else timezone.localdate()
+
+
+def platform_ids_missing(day: date) -> QuerySet[OfficialAccount]:
+    """Issue 14: official accounts on a service with a permanent identifier (X, YouTube,
+    Bluesky…: ``accounts.catalogue.PERMANENT_ID_SERVICES``) that do not have it registered,
+    listed by ``day``, with ``recipient_id``. Without it a rename leaves nothing that ties
+    the account to its new handle, and the daily check cannot ask the service."""
+    return (
+        with_reminder_recipient(remindable_accounts())
+        .annotate(listed_on=_listed_on())
+        .filter(
+            listed_on__lte=day,
+            service__slug__in=PERMANENT_ID_SERVICES,
+            platform_id="",
         )
     )
 

@@ -13,7 +13,9 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -51,24 +53,59 @@ def _accounts() -> QuerySet[OfficialAccount]:
     return OfficialAccount.objects.select_related("service", "department__parent__parent")
 
 
+def _handle_changed_message(recorded: services.ReviewRecorded) -> str:
+    """Issue 14: never a silent update — the rename is a change request. Says who was told:
+    nobody again when the same change is already an open incident."""
+    what_to_do = _(
+        "市がIDを変えたのなら、アカウントの画面の「変更を申請する」から新しいID"
+        "（%(observed)s）への変更を申請してください。変えていなければ乗っ取りの"
+        "疑いがあります。すぐにパスワードを変更し、責任者に連絡してください。"
+    ) % {"observed": recorded.review.observed_handle_display}
+    if recorded.already_open is not None:
+        return format_html(
+            '{}<a href="{}" class="alert-link">{}</a>{}{}',
+            _("見直しを記録しました。サービス上のIDが台帳と違うことは、"),
+            reverse("staff_incidents:detail", args=[recorded.already_open.pk]),
+            _("対応中のインシデント（未申請のID変更）"),
+            _("として既に扱われています（新たな連絡はしていません）。"),
+            what_to_do,
+        )
+    return (
+        _(
+            "見直しを記録しました。サービス上のIDが台帳と違うため、インシデント"
+            "（未申請のID変更）としてアカウント責任者と%(division)sに知らせました。"
+        )
+        % {"division": get_municipality().pr_division_name}
+        + what_to_do
+    )
+
+
 @switched_on("R12")
 @rule(can_review, load=_accounts)
 def review(request: StaffRequest, account: OfficialAccount) -> HttpResponse:
-    form = ReviewForm(request.POST or None, initial={"last_activity_on": account.last_activity_on})
+    form = ReviewForm(
+        request.POST or None,
+        account=account,
+        initial={"last_activity_on": account.last_activity_on},
+    )
     if request.method == "POST" and form.is_valid():
         outcome = ReviewOutcome(form.cleaned_data["outcome"])
         try:
-            services.record_review(
+            recorded = services.record_review(
                 account=account,
                 actor=request.user,
                 outcome=outcome,
                 last_activity_on=form.cleaned_data["last_activity_on"],
                 note=form.cleaned_data["note"],
+                handle_unchanged=form.handle_unchanged,
+                observed_handle=form.cleaned_data.get("observed_handle", ""),
             )
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("staff_accounts:detail", pk=account.pk)
-        if outcome == ReviewOutcome.NEEDS_CHANGE:
+        if recorded.review.handle_unchanged is False:
+            messages.warning(request, _handle_changed_message(recorded))
+        elif outcome == ReviewOutcome.NEEDS_CHANGE:
             messages.warning(
                 request,
                 _(

@@ -8,6 +8,8 @@ app_name = "staff_accounts"
 urlpatterns = [
     path("", accounts.account_list, name="list"),
     path("<int:pk>/", accounts.account_detail, name="detail"),
+    # Issue 14 §2: the PR division records a handle the account used before.
+    path("<int:pk>/former-ids/add/", accounts.former_identifier_add, name="former_identifier"),
     path(
         "<int:pk>/change/",
         accounts.account_request,

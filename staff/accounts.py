@@ -5,14 +5,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
-from accounts.models import AccountStatus, OfficialAccount, officers_in_order
+from accounts import permanent, permissions, renames
+from accounts.forms import FormerIdentifierForm
+from accounts.models import (
+    AccountStatus,
+    FormerIdentifier,
+    IdentifierSource,
+    OfficialAccount,
+    officers_in_order,
+)
 from accounts.selectors import accounts_for
 from approvals import selectors, services
 from approvals.models import OPEN_STATES, RequestKind
@@ -75,6 +85,12 @@ def account_detail(request: StaffRequest, account: OfficialAccount) -> HttpRespo
             "can_request_resumption": open_request is None
             and incident_permissions.can_request_resumption(request.user, account),
             "history": account_history(account),
+            # Issue 14: the permanent ID (or how to find it) and the handles used before.
+            "permanent_facts": permanent.facts(account.service.slug),
+            "former_identifiers": FormerIdentifier.objects.shown_for(account).select_related(
+                "service", "recorded_by"
+            ),
+            "may_record_former": permissions.can_record_former_identifier(request.user, account),
             # R12, R10: the review, the credentials and the last post (reviews app).
             **reviews_panel(request.user, account),
         },
@@ -95,3 +111,38 @@ def account_request(
         request, _("%(kind)sの申請を下書きとして作成しました。") % {"kind": req.get_kind_display()}
     )
     return redirect("staff:request_edit", pk=req.pk)
+
+
+@rule(permissions.can_record_former_identifier, load=_accounts)
+def former_identifier_add(request: StaffRequest, account: OfficialAccount) -> HttpResponse:
+    """以前のIDを登録: a handle the account used before (issue 14 §2), so the verifier answers
+    it "renamed" and a registration claiming it is flagged."""
+    form = FormerIdentifierForm(request.POST or None, account=account)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                renames.record_former_identifier(
+                    account,
+                    service=account.service,
+                    identifier=data["identifier"],
+                    source=IdentifierSource.STAFF,
+                    used_from=data["used_from"],
+                    used_until=data["used_until"],
+                    note=data["note"],
+                    recorded_by=request.user,
+                )
+        except (ValidationError, IntegrityError):
+            # Someone recorded the same ID a moment earlier (the form's check passed for both).
+            form.add_error(
+                "identifier", _("このIDは既にこのアカウントの以前のIDに登録されています。")
+            )
+        else:
+            messages.success(request, _("以前のIDを登録しました。"))
+            return redirect(reverse("staff_accounts:detail", args=[account.pk]) + "#former-ids")
+    return render(
+        request,
+        "staff/former_identifier_form.html",
+        {"account": account, "form": form},
+        status=422 if form.is_bound else 200,
+    )

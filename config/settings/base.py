@@ -302,6 +302,19 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # after midnight, so a closure scheduled for a day takes effect at its start and the digests
 # wait in the morning (retried hourly until the day's run succeeds, jobs.scheduler).
 DAILY_JOBS_AT = env("DAILY_JOBS_AT", default="00:05")
+# The daily handle check (issue 14, reviews.handles): Bluesky's public AppView says which
+# handle a DID has now, without a key. Only the daily job asks it, never a web request; each
+# request is given up after HANDLE_CHECK_TIMEOUT seconds in all (name lookup, connect and the
+# whole answer), a run makes at most HANDLE_CHECK_MAX_REQUESTS requests, HANDLE_CHECK_PAUSE
+# seconds apart, stops asking after HANDLE_CHECK_MAX_FAILURES failures in a row (the rest
+# are unchecked) and starts no request that could end after HANDLE_CHECK_RUN_SECONDS (at
+# most half the daily jobs' lease, jobs.runner.LOCK_FOR = 1 hour; the rest wait a day).
+BLUESKY_API_URL = env("BLUESKY_API_URL", default="https://public.api.bsky.app")
+HANDLE_CHECK_TIMEOUT = env.float("HANDLE_CHECK_TIMEOUT", default=5.0)
+HANDLE_CHECK_MAX_REQUESTS = env.int("HANDLE_CHECK_MAX_REQUESTS", default=1000)
+HANDLE_CHECK_PAUSE = env.float("HANDLE_CHECK_PAUSE", default=0.2)
+HANDLE_CHECK_MAX_FAILURES = env.int("HANDLE_CHECK_MAX_FAILURES", default=5)
+HANDLE_CHECK_RUN_SECONDS = env.float("HANDLE_CHECK_RUN_SECONDS", default=1200.0)
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a pasted "x.com/…" means https
 SIMPLE_HISTORY_REVERT_DISABLED = True  # history is read-only in the admin too
 

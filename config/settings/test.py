@@ -13,3 +13,9 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# No test reaches the internet (issue 14): the handle check's service is a closed port on
+# this machine unless a test points it at its own fake server (tests/reviews/).
+BLUESKY_API_URL = "http://127.0.0.1:9"
+HANDLE_CHECK_TIMEOUT = 2.0
+HANDLE_CHECK_PAUSE = 0.0

@@ -93,6 +93,39 @@ class TestCanonicalIdentity:
         assert not OfficialAccount.objects.exists()
 
 
+class TestPermanentId:
+    """Issue 14: a permanent ID is one account, like the handle key (a partial unique
+    constraint among live accounts), and the form says so in Japanese first."""
+
+    def test_the_form_stores_the_id_as_the_verifier_spells_it(self):
+        account = draft("@sample_city", platform_id="https://x.com/i/user/9876543210")
+        assert account.platform_id == "id:9876543210"
+        assert account.platform_key.url == "https://x.com/i/user/9876543210"
+
+    def test_the_form_refuses_a_second_live_account_with_the_id(self):
+        draft("@sample_city", platform_id="9876543210")
+        with pytest.raises(ValidationError) as exc:
+            draft("@sample_city_new", platform_id="９８７６５４３２１０")
+        assert exc.value.message_dict["platform_id"] == [
+            "この固定ID（9876543210）は既に台帳の別のアカウントに登録されています。"
+        ]
+
+    def test_database_refuses_a_duplicate_live_permanent_id(self):
+        first = OfficialAccountFactory(platform_id="id:4242")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            OfficialAccountFactory(platform_id="id:4242", service=first.service)
+
+    def test_a_closed_or_other_service_account_may_share_it_and_empty_is_not_an_id(self):
+        old = OfficialAccountFactory(
+            platform_id="id:4243", status=AccountStatus.CLOSED, closed_at=timezone.now()
+        )
+        OfficialAccountFactory(platform_id="id:4243", service=old.service)
+        OfficialAccountFactory(platform_id="id:4243", service=service("facebook"))
+        OfficialAccountFactory(platform_id="")
+        OfficialAccountFactory(platform_id="")
+        assert OfficialAccount.objects.filter(platform_id="id:4243").count() == 3
+
+
 class TestConfiguredRules:
     def test_r8_personal_email_is_refused_naming_the_rule(self, configure):
         configure(ORG_EMAIL_DOMAINS=["city.example.lg.jp"], CHECKLIST=["R8"])

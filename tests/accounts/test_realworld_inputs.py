@@ -2,8 +2,10 @@
 
 A table of real-world forms, collected from the services' help pages, share buttons and
 follow intents, QR codes and printed flyers (ADR 0009 lists the sources), checked against the
-demo registry plus one closed account and three known impersonations. The bar: every row
-right, and never "official" for anything that is not exactly that account.
+demo registry plus one closed account and three known impersonations, with permanent IDs
+and one earlier handle (issue 14). The bar: every row right, and never "official" for
+anything that is not exactly that account — not a look-alike of a permanent-ID URL, not a
+handle the city used before a rename.
 
 Row: (pasted, verdict, key) — key is "service:identifier" of the account the answer is about,
 or None when the answer names none (unreadable) or when it does not matter.
@@ -11,23 +13,27 @@ or None when the answer names none (unreadable) or when it does not matter.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.utils import timezone
 
-from accounts.models import AccountStatus, OfficialAccount
+from accounts.models import AccountStatus, IdentifierSource, OfficialAccount
+from accounts.renames import record_former_identifier
 from impersonation.models import KnownImpersonation
 from impersonation.verification import verify
 from organization.models import User
 from tests.factories import OfficialAccountFactory, service
 from tests.seeding import seeded_for_module
 
-OFF, POST, CLOSED, FAKE, UNKNOWN, UNREAD = (
+OFF, POST, CLOSED, FAKE, UNKNOWN, UNREAD, RENAMED = (
     "official",
     "post",
     "closed",
     "impersonation",
     "unknown",
     "unreadable",
+    "renamed",
 )
 B = "x:sample_bousai"
 IG = "instagram:sample_city_kanko"
@@ -40,6 +46,13 @@ BS = "bluesky:samplecity.bsky.social"
 NT = "note:sample_city"
 TW_ID = "1790000000000000000"
 TT_ID = "7300000000000000000"
+# Permanent IDs (issue 14), set by the fixture below (the demo has the same ones).
+B_ID = "1460000000000000002"  # X user id of @sample_bousai
+FB_ID = "100064500000001"
+YT_CH = "UCsampleCityChannel00001"
+BS_DID = "did:plc:samplecitypublicaccounts"
+LN_BASIC = "@612abcde"
+KANKYO_ID = "1460000000000000009"  # the closed X account's
 
 X_PROFILE = [
     "https://x.com/sample_bousai",
@@ -611,6 +624,108 @@ GARBAGE = [
     "mailto:kouhou@city.example.lg.jp",
 ]
 
+# Issue 14: a URL that names the account by its permanent ID is that account, as its handle
+# would be (the answer's key is the account's own); a look-alike of one never is.
+PERMANENT = [
+    *[
+        (q, OFF, B)
+        for q in (
+            f"https://x.com/i/user/{B_ID}",
+            f"https://twitter.com/i/user/{B_ID}",
+            f"https://mobile.twitter.com/i/user/{B_ID}",
+            f"x.com/i/user/{B_ID}",
+            f"https://x.com/i/user/{B_ID}/",
+            f"https://x.com/i/user/{B_ID}?s=21",
+            f"https://x.com/intent/user?user_id={B_ID}",
+            f"https://twitter.com/intent/follow?user_id={B_ID}",
+            f"https://x.com/intent/follow?user_id={B_ID}&ref_src=twsrc%5Etfw",
+            f"X https://x.com/i/user/{B_ID}",
+        )
+    ],
+    *[
+        (q, OFF, FB)
+        for q in (
+            f"https://www.facebook.com/profile.php?id={FB_ID}",
+            f"https://m.facebook.com/profile.php?id={FB_ID}",
+            f"https://www.facebook.com/profile.php?id={FB_ID}&mibextid=ZbWKwL",
+            f"facebook.com/profile.php?id={FB_ID}",
+            f"https://www.facebook.com/{FB_ID}",
+            f"https://www.facebook.com/people/サンプル市/{FB_ID}/",
+        )
+    ],
+    *[
+        (q, OFF, YT)
+        for q in (
+            f"https://www.youtube.com/channel/{YT_CH}",
+            f"https://youtube.com/channel/{YT_CH}?si=AbCdEf",
+            f"https://www.youtube.com/channel/{YT_CH}/videos",
+            f"https://m.youtube.com/channel/{YT_CH}",
+            f"youtube.com/channel/{YT_CH}",
+            YT_CH,
+        )
+    ],
+    *[
+        (q, OFF, BS)
+        for q in (
+            f"https://bsky.app/profile/{BS_DID}",
+            f"https://bsky.app/profile/{BS_DID}/post/3kabcdefghi2x",
+            BS_DID,
+        )
+    ],
+    *[
+        (q, OFF, LN)
+        for q in (
+            f"https://line.me/R/ti/p/{LN_BASIC}",
+            f"LINE ID：{LN_BASIC}",
+            LN_BASIC,
+        )
+    ],
+    (f"https://x.com/i/user/{KANKYO_ID}", CLOSED, "x:sample_kankyo"),
+    # The handle the demo X account used before its rename (demo/data.py): never official.
+    ("https://x.com/sample_koho", RENAMED, "x:sample_koho"),
+    ("@sample_koho", RENAMED, "x:sample_koho"),
+    ("X @sample_koho", RENAMED, "x:sample_koho"),
+    (f"https://x.com/sample_koho/status/{TW_ID}", RENAMED, "x:sample_koho"),
+]
+PERMANENT_LOOKALIKES = [
+    (f"https://x.com.evil.example/i/user/{B_ID}", UNKNOWN, None),
+    (f"https://evil.example/x.com/i/user/{B_ID}", UNKNOWN, None),
+    (f"https://x.com@evil.example/i/user/{B_ID}", UNKNOWN, None),
+    (f"https://x.com/i/user/{B_ID}/../evil", UNREAD, None),
+    (f"https://x.com/i/user/{B_ID}/../../nobody_x", UNREAD, None),  # x.com/i/nobody_x
+    (f"https://x.com/i/user/{B_ID}/status/{TW_ID}", UNREAD, None),
+    (f"https://x.com/i/user/{B_ID}1", UNKNOWN, f"x:id:{B_ID}1"),
+    (f"https://x.com/i/user/{B_ID[:-1]}", UNKNOWN, f"x:id:{B_ID[:-1]}"),
+    (f"https://x.com/i/user/{B_ID}a", UNREAD, None),
+    (f"https://x.com/i/user/-{B_ID}", UNREAD, None),
+    (f"https://x.com/i/user/{B_ID}%00", UNREAD, None),
+    (f"https://x.com/intent/user?screen_name=nobody_x&user_id={B_ID}", UNREAD, None),
+    (f"https://x.com/intent/follow?user_id={B_ID}&screen_name=nobody_x", UNREAD, None),
+    (f"https://x.com/intent/user?user_id={B_ID}&user_id=2244994945", UNREAD, None),
+    (f"https://x.com/intent/user?user_id={B_ID}a", UNREAD, None),
+    (f"https://x.com/intent/user?user_id=%20{B_ID}", UNREAD, None),
+    (f"https://x.com/intent/tweet?user_id={B_ID}", UNREAD, None),
+    (f"https://www.facebook.com/profile.php?id={FB_ID}&id=100064000000000", UNREAD, None),
+    (f"https://www.facebook.com/profile.php?id=100064000000000&id={FB_ID}", UNREAD, None),
+    (f"https://www.facebook.com/profile.php?id={FB_ID}x", UNREAD, None),
+    (f"https://facebook.com.evil.example/profile.php?id={FB_ID}", UNKNOWN, None),
+    (f"https://www.youtube.com/channel/{YT_CH[:-1]}", UNKNOWN, None),
+    (f"https://www.youtube.com/channel/{YT_CH}1", UNKNOWN, None),
+    (f"https://www.youtube.com/channel/{YT_CH.lower()}", UNKNOWN, None),
+    (f"https://www.youtube.com/channel/{YT_CH}/../UCsampleCityChannel00002", UNKNOWN, None),
+    (f"https://youtube.com.evil.example/channel/{YT_CH}", UNKNOWN, None),
+    (f"https://bsky.app/profile/{BS_DID.upper()}", UNKNOWN, None),
+    (f"https://bsky.app/profile/{BS_DID[:-1]}1", UNKNOWN, None),
+    (f"https://bsky.app/profile/{BS_DID}x", UNKNOWN, None),
+    (f"https://bsky.app.evil.example/profile/{BS_DID}", UNKNOWN, None),
+    ("https://line.me/R/ti/p/@612abcdf", UNKNOWN, "line:@612abcdf"),
+    (f"X @{LN_BASIC[1:]}", UNKNOWN, None),  # the LINE basic ID, as an X handle
+    (f"Instagram https://x.com/i/user/{B_ID}", UNREAD, None),
+    (f"@{B_ID}", UNKNOWN, None),
+    (B_ID, UNKNOWN, None),
+    (f"id:{B_ID}", UNREAD, None),
+]
+
 ROWS = [
     *[(q, OFF, B) for q in X_PROFILE],
     *[(q, POST, B) for q in X_POST],
@@ -649,6 +764,8 @@ ROWS = [
     *BARE,
     *NAMES,
     *[(q, UNREAD, None) for q in GARBAGE],
+    *PERMANENT,
+    *PERMANENT_LOOKALIKES,
 ]
 
 
@@ -657,15 +774,39 @@ def _closed_accounts_and_impersonations() -> None:
     bousai = OfficialAccount.objects.get(service__slug="x", identifier="sample_bousai")
     kanko = OfficialAccount.objects.get(service__slug="instagram", identifier="sample_city_kanko")
     now = timezone.now()
-    for slug, identifier in (("x", "sample_kankyo"), ("tiktok", "@sample_old_tiktok")):
+    for slug, identifier, platform_id in (
+        ("x", "sample_kankyo", f"id:{KANKYO_ID}"),
+        ("tiktok", "@sample_old_tiktok", ""),
+    ):
         OfficialAccountFactory(
             service=service(slug),
             identifier=identifier,
+            platform_id=platform_id,
             department=bousai.department,
             status=AccountStatus.CLOSED,
             listed_at=now,
             closed_at=now,
         )
+    # Issue 14: permanent IDs (the demo's, set again here so the table says what it needs).
+    for key, platform_id in (
+        (B, f"id:{B_ID}"),
+        (FB, f"id:{FB_ID}"),
+        (YT, f"channel/{YT_CH}"),
+        (BS, BS_DID),
+        (LN, LN_BASIC),
+    ):
+        slug, identifier = key.split(":", 1)
+        account = OfficialAccount.objects.get(service__slug=slug, identifier=identifier)
+        account.platform_id = platform_id
+        account.save(update_fields=["platform_id"])
+    pr_account = OfficialAccount.objects.get(service__slug="x", identifier="sample_city_pr")
+    record_former_identifier(
+        pr_account,
+        service=pr_account.service,
+        identifier="sample_koho",
+        source=IdentifierSource.STAFF,
+        used_until=date(2024, 3, 31),
+    )
     for slug, identifier, imitates in (
         ("x", "sample_b0usai", bousai),
         ("instagram", "sample_city_kanko_jp", kanko),

@@ -366,6 +366,8 @@ FORBIDDEN_KEYS = {
     "devices",
     "info_class",
     "search_text",
+    "recorded_by",  # issue 14: who recorded an earlier ID is internal; so is the permanent ID
+    "platform_id",
 }
 
 
@@ -401,6 +403,8 @@ def test_no_officer_names_emails_or_internal_rules_in_any_response(
         VERIFY + "?q=https://x.com/sample_bousai",
         VERIFY + "?q=https://x.com/sample_b0usai",
         VERIFY + "?q=@nobody_here",
+        VERIFY + "?q=@sample_koho",  # renamed (issue 14): the current account, the earlier ID
+        VERIFY + "?q=https://x.com/i/user/1460000000000000001",
         VERIFY + "?q=",
     ]
     for url in urls:
@@ -428,6 +432,7 @@ def verify(client, q: str) -> dict:
         "services",
         "suggestions",
         "impersonation",
+        "former",
         "message",
     }
     assert JAPANESE.search(data["message"]), data["message"]
@@ -688,6 +693,45 @@ def test_posts_of_impersonations_and_closed_accounts_keep_their_warning(
     assert verify(client, q)["verdict"] == "closed"
 
 
+# --- Issue 14: permanent IDs and earlier handles --------------------------------------------
+
+
+def test_a_handle_the_city_used_before_is_renamed_never_official(client, demo, users):
+    """The demo X account was @sample_koho (demo/data.py): "renamed", with the current account
+    and the earlier ID's dates; per service too, and never "official" anywhere."""
+    for q in ("https://x.com/sample_koho", "@sample_koho", "X @sample_koho"):
+        data = verify(client, q)
+        assert data["verdict"] == "renamed", q
+        assert data["key"] == "x:sample_koho"
+        assert data["account"]["handle"] == "@sample_city_pr"
+        assert data["matches"] == [data["account"]]
+        assert data["former"] == {
+            "service": "x",
+            "identifier": "sample_koho",
+            "handle": "@sample_koho",
+            "used_from": "2016-04-01",
+            "used_until": "2024-03-31",
+        }
+        assert data["message"].startswith(
+            "この ID は以前サンプル市が使っていましたが、現在の公式アカウントは @sample_city_pr"
+        )
+        assert "今この ID を使っているのはサンプル市ではありません。" in data["message"]
+        assert "official" not in {m["verdict"] for m in data["services"]}
+    post = verify(client, "https://x.com/sample_koho/status/1790000000000000000")
+    assert post["verdict"] == "renamed"
+    assert "投稿" in post["message"]
+
+
+def test_a_permanent_id_url_is_the_account(client, demo, bousai_account):
+    data = verify(client, "https://x.com/i/user/1460000000000000002")
+    assert data["verdict"] == "official"
+    assert data["key"] == "x:sample_bousai"
+    assert data["account"]["id"] == bousai_account.pk
+    assert data["former"] is None
+    unknown = verify(client, "https://x.com/i/user/1460000000000000003")
+    assert (unknown["verdict"], unknown["key"]) == ("unknown", "x:id:1460000000000000003")
+
+
 # --- CORS and methods ---------------------------------------------------------------------
 
 ORIGIN = "https://opendata.example.org"
@@ -770,6 +814,8 @@ def _queries(client, url: str) -> int:
         VERIFY + "?q=https://x.com/sample_bousai",
         VERIFY + "?q=https://www.instagram.com/sample_city_kanko/",
         VERIFY + "?q=@nobody_here",
+        VERIFY + "?q=@sample_koho",  # renamed (issue 14)
+        VERIFY + "?q=https://x.com/i/user/1460000000000000002",  # by permanent ID
         "/accounts.csv",
         "/feed/",
     ],

@@ -77,14 +77,32 @@ def test_schema_documents_every_verdict_and_the_per_service_answers(client):
         "official",
         "suspended",  # R18: official but suspended (hijacked …): never "official"
         "post",
+        "renamed",  # issue 14: a handle the city used before a rename: never "official"
         "closed",
         "impersonation",
         "unknown",
         "unreadable",
     }
-    assert {"services", "suggestions", "matches", "account"} <= set(verdict)
+    assert {"services", "suggestions", "matches", "account", "former"} <= set(verdict)
     service_match = components["ServiceMatch"]["properties"]
-    assert {"service", "service_name", "identifier", "verdict", "account"} <= set(service_match)
+    assert {"service", "service_name", "identifier", "verdict", "account", "former"} <= set(
+        service_match
+    )
+
+
+def test_schema_documents_the_former_id_of_a_renamed_answer(client):
+    """Issue 14: "renamed" names the current account and the earlier ID with its last day."""
+    schema = load_schema(client, data={"format": "json"})
+    components = schema["components"]["schemas"]
+    former = components["FormerIdentifier"]
+    assert {"service", "identifier", "handle", "used_from", "used_until"} <= set(
+        former["properties"]
+    )
+    assert former["properties"]["used_until"]["format"] == "date"
+    text = json.dumps(components["Verdict"], ensure_ascii=False)
+    assert "renamed=" in text
+    # The permanent ID is for the verifier, not published.
+    assert "platform_id" not in json.dumps(schema)
 
 
 def test_schema_shows_no_internal_fields(client):

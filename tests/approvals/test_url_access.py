@@ -328,6 +328,8 @@ EXPECTED.update(
                 },
             },
         },
+        # Issue 14 §2: the PR division records a handle the account used before (GET: form).
+        "staff_accounts:former_identifier": {"obj": "account", "get": PR_ONLY_PAGE},
         # The account is listed, not suspended: nobody may ask to resume it.
         "staff_accounts:request_resumption": {
             "obj": "account",

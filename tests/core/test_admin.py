@@ -117,6 +117,8 @@ def test_anonymous_is_sent_to_the_login_page(client):
 # state (R17, the login audit): view-only for everyone, the superuser included.
 VIEW_ONLY = {
     "accounts.OfficialAccount",
+    # Issue 14: the handle history (an approved rename, an import, the PR division's page).
+    "accounts.FormerIdentifier",
     "policies.OperationPolicy",
     "policies.OperationRules",
     "approvals.ApprovalRequest",
@@ -158,6 +160,12 @@ def evidence(demo):
     pr = User.objects.get(username="pr")
     account = OfficialAccount.objects.get(identifier="sample_bousai")
     change_account(account, {u.username: u for u in User.objects.all()})  # a request, decisions
+    from accounts.models import IdentifierSource
+    from accounts.renames import record_former_identifier
+
+    record_former_identifier(
+        account, service=account.service, identifier="old_bousai", source=IdentifierSource.STAFF
+    )
     KnownImpersonation.objects.create(
         service=account.service,
         identifier="sample_bousai_jp",

@@ -1,10 +1,14 @@
 """The citizens' pages: what is listed, what is not, and what is never shown."""
 
+from datetime import date
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.html import strip_tags
 
-from accounts.models import AccountStatus, OfficialAccount
+from accounts.models import AccountStatus, IdentifierSource, OfficialAccount
+from accounts.renames import record_former_identifier
 from tests.factories import OfficialAccountFactory
 from tests.workflow import change_account, close_account
 
@@ -167,8 +171,10 @@ def test_query_counts_do_not_grow_with_the_registry(
     pages = [
         # generation, count, filter choices (3), the page's ids, its rows
         ("/", 7),
-        (reverse("public:account_detail", args=[account.pk]), 4),
-        (f"/verify/?q={account.url}", 4),  # generation, accounts, impersonations, (closed)
+        # generation, account, policies, warnings, earlier IDs (issue 14)
+        (reverse("public:account_detail", args=[account.pk]), 5),
+        # generation, accounts, impersonations, services (earlier IDs only when not official)
+        (f"/verify/?q={account.url}", 4),
     ]
     for url, most in pages:
         with django_assert_max_num_queries(most):
@@ -188,3 +194,33 @@ def test_a_too_long_keyword_is_said_not_silently_cut(client, demo):
     page = client.get("/", {"q": "観光" + "あ" * 150}).content.decode()
     assert "キーワードが長すぎます（100文字まで）" in page
     assert "キーワードが長すぎます" not in client.get("/", {"q": "観光"}).content.decode()
+
+
+def test_an_account_page_lists_its_earlier_ids_in_one_query(
+    client, demo, django_assert_max_num_queries
+):
+    """Issue 14: 「以前のID」 with their dates, as text (someone else may hold them now); the
+    permanent ID is not shown. One query however long the history."""
+    account = OfficialAccount.objects.get(service__slug="x", identifier="sample_city_pr")
+    url = reverse("public:account_detail", args=[account.pk])
+    text = " ".join(strip_tags(client.get(url).content.decode()).split())
+    assert "以前のID @sample_koho（2016年4月1日〜2024年3月31日）" in text
+    assert "今はサンプル市のものではありません" in text
+    assert 'href="https://x.com/sample_koho"' not in client.get(url).content.decode()
+    assert account.platform_id_display == "1460000000000000001"
+    assert account.platform_id_display not in text
+    for n in range(20):
+        record_former_identifier(
+            account,
+            service=account.service,
+            identifier=f"sample_pr{n}",
+            source=IdentifierSource.STAFF,
+            used_until=date(2015, 1, 1),
+        )
+    with django_assert_max_num_queries(5):
+        response = client.get(url)
+    assert response["X-Cache"] == "miss"  # recording an earlier ID made the page stale
+    assert "@sample_pr19" in response.content.decode()
+    other = OfficialAccount.objects.get(service__slug="x", identifier="sample_bousai")
+    page = client.get(reverse("public:account_detail", args=[other.pk])).content.decode()
+    assert "以前のID" not in page

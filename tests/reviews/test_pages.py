@@ -103,7 +103,12 @@ def test_the_manager_confirms_the_review_and_the_account_page_shows_it(
     assert "定期見直しを記録する" in page.content.decode()
     response = client.post(
         _urls(tourism_account)["review"],
-        {"outcome": "confirmed", "last_activity_on": "2026-11-25", "note": "問題なし"},
+        {
+            "outcome": "confirmed",
+            "last_activity_on": "2026-11-25",
+            "handle": "same",
+            "note": "問題なし",
+        },
         follow=True,
     )
     body = response.content.decode()
@@ -131,7 +136,7 @@ def test_a_review_that_finds_a_problem_points_to_the_request(
     client.force_login(users["manager"])
     response = client.post(
         _urls(tourism_account)["review"],
-        {"outcome": outcome, "last_activity_on": "2026-01-10"},
+        {"outcome": outcome, "last_activity_on": "2026-01-10", "handle": "same"},
         follow=True,
     )
     body = response.content.decode()
@@ -143,7 +148,7 @@ def test_an_account_the_review_says_is_unused_is_on_the_stale_list(
     all_on, clock, client, users, tourism_account
 ):
     client.force_login(users["manager"])
-    client.post(_urls(tourism_account)["review"], {"outcome": "not_used"})
+    client.post(_urls(tourism_account)["review"], {"outcome": "not_used", "handle": "same"})
     client.force_login(users["pr"])
     body = client.get(_urls(tourism_account)["stale"]).content.decode()
     assert tourism_account.display_name in body
