@@ -195,6 +195,7 @@ PAGES = {
     "verify-closed": ("/verify/?q=https://www.tiktok.com/@sample_city_kanko", None),
     "verify-impersonation": (f"/verify/?q=@{IMPERSONATOR}", None),
     "verify-post": ("/verify/?q=https://x.com/sample_bousai/status/1790000000000000000", None),
+    "verify-renamed": ("/verify/?q=@sample_koho", None),  # issue 14: a handle used before
     "verify-unreadable": ("/verify/?q=https://youtu.be/dQw4w9WgXcQ", None),
     "verify-name": ("/verify/?q=サンプル市防災", None),
     "impersonations": ("/impersonations/", None),
@@ -220,6 +221,7 @@ HEADINGS = {
     "verify-closed": "以前の公式アカウントです",
     "verify-impersonation": "なりすましアカウントです",
     "verify-post": "投稿のリンクです。投稿者を確かめてください",
+    "verify-renamed": "今この ID を使っているのはサンプル市ではありません",
     "verify-unreadable": "このURLからはアカウントを特定できません",
     "verify-name": "名前だけでは本物か確かめられません",
     "impersonations": "なりすましアカウントにご注意ください",
