@@ -213,6 +213,9 @@ SERVICES: tuple[ServiceFacts, ...] = (
 SERVICE_SLUGS: tuple[str, ...] = tuple(s.slug for s in SERVICES)
 # The services with a permanent identifier (issue 14), and those the daily job checks.
 PERMANENT_ID_SERVICES: tuple[str, ...] = tuple(s.slug for s in SERVICES if s.permanent_id)
+CHECKED_DAILY_SERVICES: tuple[str, ...] = tuple(
+    s.slug for s in SERVICES if s.permanent_id and s.permanent_id.checked_daily
+)
 BY_SLUG: dict[str, ServiceFacts] = {s.slug: s for s in SERVICES}
 
 

@@ -181,19 +181,18 @@ def proposed_key(req: ApprovalRequest) -> tuple[Service, str] | None:
     return service, key.identifier
 
 
-def proposed_platform_id(req: ApprovalRequest, service: Service) -> str | None:
+def proposed_platform_id(req: ApprovalRequest, service: Service, identifier: str) -> str | None:
     """The permanent ID the request gives (stored form), "" when none, None when what was
-    typed cannot be read (the form says why). A permanent URL is the permanent ID too
-    (``OfficialAccount.save``)."""
+    typed cannot be read (the form says why). ``identifier``: the proposed key's
+    (``proposed_key``); a permanent URL is the permanent ID too (``OfficialAccount.save``)."""
     raw = (req.payload or {}).get("account-platform_id") or ""
     if raw.strip():
         try:
             return permanent.parse(service.slug, raw)
         except identity.IdentityError:
             return None
-    key = proposed_key(req)
-    if key is not None and permanent.is_permanent(identity.AccountKey(service.slug, key[1])):
-        return key[1]
+    if permanent.is_permanent(identity.AccountKey(service.slug, identifier)):
+        return identifier
     return ""
 
 
@@ -215,9 +214,11 @@ def claims_former_identifier(req: ApprovalRequest) -> list[FormerIdentifier]:
     return list(renames.former_users(service, identifier, exclude_account=req.account_id))
 
 
-def _platform_warnings(req: ApprovalRequest, service: Service, warnings: IdentityWarnings) -> None:
+def _platform_warnings(
+    req: ApprovalRequest, service: Service, identifier: str, warnings: IdentityWarnings
+) -> None:
     facts = catalogue.BY_SLUG.get(service.slug)
-    proposed = proposed_platform_id(req, service)
+    proposed = proposed_platform_id(req, service, identifier)
     if proposed is None:  # unreadable: the form's own message says so
         return
     if proposed == "" and facts is not None and facts.permanent_id is not None:
@@ -262,5 +263,5 @@ def identity_warnings(req: ApprovalRequest) -> IdentityWarnings:
         former=list(former),
         renamed=list(renames.former_users(service, identifier, exclude_account=req.account_id)),
     )
-    _platform_warnings(req, service, warnings)
+    _platform_warnings(req, service, identifier, warnings)
     return warnings

@@ -65,10 +65,6 @@ CHUNK = 8 * 1024
 # The answer Bluesky gives for a DID whose handle no longer verifies (its domain dropped the
 # record, or someone else holds it): as much a mismatch as another name.
 INVALID_HANDLE = "handle.invalid"
-# The services the daily job can ask (accounts.catalogue: Bluesky).
-CHECKED_SERVICES: tuple[str, ...] = tuple(
-    s.slug for s in catalogue.SERVICES if s.permanent_id and s.permanent_id.checked_daily
-)
 
 
 class LookupFailed(Exception):
@@ -238,12 +234,16 @@ def _handle_in(body: bytes, did: str) -> str:
         raise LookupFailed(f"answer's handle is not a handle: {handle[:100]!r}") from None
 
 
+def request_timeout() -> float:
+    """``HANDLE_CHECK_TIMEOUT``: the seconds one request may take in all (never 0)."""
+    return max(float(settings.HANDLE_CHECK_TIMEOUT), 0.1)
+
+
 def current_handle(did: str) -> str:
     """The handle Bluesky's public AppView says ``did`` has now, canonical (lower case), or
     ``handle.invalid``, within ``HANDLE_CHECK_TIMEOUT`` seconds. Raises LookupFailed. The
     one function here that uses the network."""
-    timeout = max(float(settings.HANDLE_CHECK_TIMEOUT), 0.1)
-    return _handle_in(_fetch(_profile_url(did), timeout), did)
+    return _handle_in(_fetch(_profile_url(did), request_timeout()), did)
 
 
 def accounts_to_check() -> QuerySet[OfficialAccount]:
@@ -251,7 +251,7 @@ def accounts_to_check() -> QuerySet[OfficialAccount]:
     handle and with their permanent identifier (a DID) registered."""
     return (
         OfficialAccount.objects.filter(
-            status__in=PUBLIC_STATUSES, service__slug__in=CHECKED_SERVICES
+            status__in=PUBLIC_STATUSES, service__slug__in=catalogue.CHECKED_DAILY_SERVICES
         )
         .exclude(platform_id="")
         .exclude(identifier=F("platform_id"))
@@ -395,7 +395,7 @@ def check_platform_handles(day: date) -> str:
     started = time.monotonic()
     limit = max(int(settings.HANDLE_CHECK_MAX_REQUESTS), 0)
     pause = max(float(settings.HANDLE_CHECK_PAUSE), 0.0)
-    timeout = max(float(settings.HANDLE_CHECK_TIMEOUT), 0.1)
+    timeout = request_timeout()
     max_failures = max(int(settings.HANDLE_CHECK_MAX_FAILURES), 1)
     budget = run_seconds()
     accounts = {a.pk: a for a in accounts_to_check()}
