@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import identity, permanent
+from accounts import identity, permanent, yomi
 from accounts.models import (
     FormerIdentifier,
     OfficialAccount,
@@ -25,6 +25,7 @@ ACCOUNT_FIELDS = (
     "url",
     "platform_id",
     "display_name",
+    "name_reading",
     "department",
     "purpose",
     "registration_email",
@@ -99,6 +100,10 @@ class AccountIdentityFormMixin(CleanInputMixin, forms.ModelForm):
         if service and "platform_id" in self.fields:
             self._clean_platform_id(service, key)
         return cleaned
+
+    def clean_name_reading(self) -> str:
+        """Katakana and full-width forms typed for the reading are kept as hiragana."""
+        return yomi.normalise(self.cleaned_data.get("name_reading") or "")
 
     def _live_others(self, service: Service) -> QuerySet[OfficialAccount]:
         return OfficialAccount.objects.live().filter(service=service).exclude(pk=self.instance.pk)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from accounts import catalogue, identity, permanent
+from accounts import catalogue, identity, permanent, yomi
 from accounts.search import account_search_text
 from accounts.validators import (
     validate_account_name_prefix,
@@ -87,6 +87,17 @@ class BadgeStatus(models.TextChoices):
     NOT_OFFERED = "not_offered", _("サービスに制度がない")
 
 
+class ClosureCategory(models.TextChoices):
+    """Why an account was closed, as citizens read it on its page (issue 11 §9, R13)."""
+
+    PURPOSE_ENDED = "purpose_ended", _("事業・イベントの終了")
+    MERGED = "merged", _("他のアカウントへの統合・移行")
+    LOW_USE = "low_use", _("利用が少ないため")
+    SERVICE_ENDED = "service_ended", _("サービスの終了・仕様変更")
+    SECURITY = "security", _("不正アクセス等の被害")
+    OTHER = "other", _("その他")
+
+
 class InfoClass(models.TextChoices):
     """Information-handling class of 002 §3(1)."""
 
@@ -116,6 +127,18 @@ class OfficialAccount(models.Model):
     )
     display_name = models.CharField(
         _("アカウント名"), max_length=100, validators=[validate_account_name_prefix]
+    )
+    # Issue 11 §8: the reading (よみ) of the name, so a search in kana finds a name in kanji.
+    # Blank means "derive it" (``accounts.yomi``); staff type one where the derived reading is
+    # wrong (place names). Folded into ``search_text`` either way.
+    name_reading = models.CharField(
+        _("アカウント名のよみ"),
+        max_length=200,
+        blank=True,
+        validators=[yomi.validate_reading],
+        help_text=_(
+            "ひらがなで入力します。空欄なら自動で付けます（地名など読みが違うときに入力）。"
+        ),
     )
     department = models.ForeignKey(
         "organization.Department",
@@ -183,6 +206,18 @@ class OfficialAccount(models.Model):
     closes_on = models.DateField(_("廃止予定日"), null=True, blank=True)
     listed_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
     closed_at = models.DateTimeField(_("廃止日時"), null=True, blank=True)
+    # Issue 11 §9: why it closed and where its followers went, shown on the closed page.
+    closure_category = models.CharField(
+        _("廃止の理由（区分）"), max_length=20, choices=ClosureCategory.choices, blank=True
+    )
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("後継アカウント"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predecessors",
+    )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
@@ -291,8 +326,19 @@ class OfficialAccount(models.Model):
         service = self.service.name if self.service_id else ""
         handle = self.key.display_handle if self.service_id and self.identifier else ""
         return account_search_text(
-            self.display_name, self.identifier, handle, service, department, self.purpose
+            self.display_name,
+            self.reading,
+            self.identifier,
+            handle,
+            service,
+            department,
+            self.purpose,
         )
+
+    @property
+    def reading(self) -> str:
+        """The reading staff typed, else the one derived from the name (issue 11 §8)."""
+        return self.name_reading or yomi.reading(self.display_name)
 
     @property
     def key(self) -> identity.AccountKey:

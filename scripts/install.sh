@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs into ./.venv and ./node_modules.
 # Safe to run again: it only adds what is missing.
-#   --browser  also Debian's chromium and a Japanese font, for the browser tests
+#   --browser  also Debian's chromium and a Japanese font, for the browser tests, and Pango,
+#              which WeasyPrint needs for the PDF of a request's record (issue 11 §5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,12 +34,15 @@ if [ ! -d node_modules/bootstrap ] || [ package-lock.json -nt node_modules/.pack
 fi
 
 if [ "${1:-}" = "--browser" ]; then
-  if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "IPAGothic"; then
+  if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "IPAGothic" \
+    || ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0"; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic \
+        libpango-1.0-0 libpangoft2-1.0-0 >/dev/null
     else
-      echo "browser tests need Debian's chromium and fonts-ipafont-gothic (apt-get install as root)" >&2
+      echo "browser tests need Debian's chromium, fonts-ipafont-gothic and libpangoft2-1.0-0" \
+        "(apt-get install as root)" >&2
     fi
   fi
 fi

@@ -53,6 +53,7 @@ LOCAL_APPS = [
     "approvals",
     "reviews",
     "personnel",
+    "onboarding",
     "api",
     # Pages that span several apps, and demo data: the top layer (ADR 0013).
     "public",
@@ -207,6 +208,9 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     # Front-end packages come from the npm registry at set-up (scripts/install.sh), never a CDN.
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+    # The PR dashboard's charts (issue 11 §3) and the Digital Agency's design tokens (§6).
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
+    ("vendor/dads", BASE_DIR / "node_modules" / "@digital-go-jp" / "design-tokens" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
