@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 MAX_LENGTH = 200
 # Hiragana, the long-vowel mark, and what a name keeps as written (Latin letters, digits,
 # spaces and the punctuation of names); katakana typed by staff is turned into hiragana.
-_ALLOWED = re.compile(r"[\u3041-\u3096\u30fc\u309d\u309e0-9A-Za-z ・\-&'.()（）]*")
+_ALLOWED = re.compile(r"[\u3041-\u3096\u30fb\u30fc\u309d\u309e0-9A-Za-z \-&'.()]*")
 _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
 
 

@@ -231,7 +231,12 @@ def _close_account(req: ApprovalRequest, proposal: Proposal | None) -> None:
     day the request names, or now when that day is today or past (issue 10 §5,
     ``approvals.closures``)."""
     account = _locked_account(req)
-    closures.close_on(account, _proposal(proposal).cleaned("closure")["closing_on"])
+    closure = _proposal(proposal).cleaned("closure")
+    # Issue 11 §9: shown on the closed page; never the account itself as its own successor.
+    account.closure_category = closure.get("category") or ""
+    successor = closure.get("successor")
+    account.successor = successor if successor is not None and successor.pk != account.pk else None
+    closures.close_on(account, closure["closing_on"])
 
 
 def _replace_officers_in_bulk(req: ApprovalRequest, proposal: Proposal | None) -> None:

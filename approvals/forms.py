@@ -17,7 +17,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import ACCOUNT_FIELDS, AccountIdentityFormMixin
-from accounts.models import OfficerRole, OfficialAccount, Service, officer_problems
+from accounts.models import (
+    ClosureCategory,
+    OfficerRole,
+    OfficialAccount,
+    Service,
+    officer_problems,
+)
 from core.checklist import CHECKLIST_ITEMS
 from core.dates import DATE_INPUT, EARLIEST, TypedDateField
 from core.forms import CleanInputMixin, model_choice_field
@@ -257,7 +263,19 @@ class ChecklistForm(CleanInputMixin, forms.Form):
 class ClosureForm(CleanInputMixin, forms.Form):
     """廃止: what 002 §3(8) asks to be confirmed before an account is closed (R13)."""
 
+    # Issue 11 §9: the category and the successor are shown to citizens on the closed page.
+    category = forms.ChoiceField(
+        label=_("廃止の理由（区分）"),
+        choices=[("", "---------"), *ClosureCategory.choices],
+        help_text=_("廃止後のアカウントのページに表示します。"),
+    )
     reason = forms.CharField(label=_("廃止の理由"), widget=forms.Textarea(attrs={"rows": 3}))
+    successor = forms.ModelChoiceField(
+        label=_("後継アカウント（あれば）"),
+        queryset=OfficialAccount.objects.public().select_related("service"),
+        required=False,
+        help_text=_("引き続き情報を発信する公式アカウントを選ぶと、廃止後のページで案内します。"),
+    )
     # Issue 10 §5: a future day is approved now and takes effect on that day (the daily job
     # ``close_scheduled_accounts``); today or a past day takes effect at the final approval.
     closing_on = TypedDateField(

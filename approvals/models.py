@@ -241,6 +241,9 @@ class Decision(models.Model):
         blank=True,
         related_name="+",
     )
+    # Issue 11 §7: the request's payload as it was submitted (SUBMIT rows only), so whoever
+    # decides after a return sees what the requester changed since the previous round.
+    payload = models.JSONField(_("提出時の申請内容"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("日時"), default=timezone.now)
 
     class Meta:

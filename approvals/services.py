@@ -186,6 +186,8 @@ def _record(
     decision = Decision(
         request=req, round=req.round, step=step, action=action, actor=actor, comment=comment
     )
+    if action == Action.SUBMIT:
+        decision.payload = dict(req.payload or {})  # what this round proposed (issue 11 §7)
     decision.save()
     notify(req, decision)
     return decision

@@ -12,6 +12,7 @@ from approvals import services
 from approvals.models import Action, RequestKind
 
 CLOSURE_FORM = {
+    "closure-category": "purpose_ended",
     "closure-reason": "事業終了のため",
     "closure-closing_on": "",  # today, at the time of the request (closure_form())
     "closure-posts_deleted": "on",

@@ -71,6 +71,7 @@ def test_mail_subjects_are_one_line_whatever_the_name_holds(
             req=req,
             actor=users["operator"],
             data={
+                "closure-category": "merged",
                 "closure-reason": "統合のため",
                 "closure-closing_on": "2027-04-01",
                 "closure-posts_deleted": "on",

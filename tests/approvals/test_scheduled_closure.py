@@ -251,6 +251,7 @@ def test_a_new_closure_request_reschedules(users, scheduled):
 def closure_errors(closing_on: str) -> list[str]:
     form = ClosureForm(
         {
+            "category": "merged",
             "reason": "統合のため",
             "closing_on": closing_on,
             "posts_deleted": "on",

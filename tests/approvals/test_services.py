@@ -190,6 +190,7 @@ def test_closure_removes_the_account_from_the_list_and_keeps_the_record(users, t
         kind=RequestKind.CLOSURE, actor=users["operator"], account=tourism_account
     )
     data = {
+        "closure-category": "purpose_ended",
         "closure-reason": "事業終了のため",
         "closure-closing_on": timezone.localdate().isoformat(),  # today: closes at approval
         "closure-posts_deleted": "on",
