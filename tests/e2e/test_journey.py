@@ -356,6 +356,7 @@ def test_closure_request_removes_the_account_from_the_public_list(staff, page):
     operator.get_by_role("button", name="廃止を申請する").click()
     expect(title_heading(operator)).to_contain_text("廃止の申請")
     closure = section(operator, "廃止の確認")
+    field(closure, "廃止の理由（区分）").select_option(label="他のアカウントへの統合・移行")
     field(closure, "廃止の理由").fill("短い動画での発信はInstagramに集約するため。")
     # Today: the closure takes effect at the final approval (a later day would schedule it).
     field(closure, "廃止する日").fill(timezone.localdate().isoformat())
