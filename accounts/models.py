@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -370,7 +371,11 @@ class OfficialAccount(models.Model):
 
     def officer_problems(self) -> list[str]:
         """What is missing for 001 §4(1) (``officer_problems``) among the saved officers."""
-        return officer_problems(officer.role for officer in self.officers.all())
+        officers = list(self.officers.all())
+        return officer_problems(
+            [officer.role for officer in officers],
+            holders=[officer_holder(o.role, o.user_id, o.name) for o in officers],
+        )
 
     def has_complete_officers(self) -> bool:
         return not self.officer_problems()
@@ -432,9 +437,60 @@ class OfficerRole(models.TextChoices):
     OPERATOR = "operator", _("アカウント担当者")
 
 
-def officer_problems(roles: Iterable[str]) -> list[str]:
+# Who holds an officer role, for ``officer_problems``: (role, who, label). ``who`` is
+# ("user", pk) for a member of staff, ("name", name) for a person typed by name.
+Holder = tuple[str, tuple[str, object], str]
+
+
+def officer_holder(role: str, user: object | None, name: str | None) -> Holder:
+    """The ``Holder`` of one officer row (a user or a user's id, or a name with its spacing
+    folded). A bare id has no label: the message looks the person up when it is needed."""
+    if user is not None:
+        pk = getattr(user, "pk", user)
+        return (role, ("user", pk), str(user) if pk is not user else "")
+    folded = " ".join((name or "").split())
+    return (role, ("name", folded), folded)
+
+
+def one_person_in_every_role(holders: Iterable[Holder]) -> list[str]:
+    """Issue 11 §7: one person named 責任者, 管理者 and 担当者 at once. 001 §4(1) gives the
+    three roles to three levels — the 局長 decides (ア), the 課室長 runs the account and
+    reports to the 責任者 (イ), the 担当者 works on the 管理者's instructions (ウ) — and a post
+    needs the 管理者's consent (001 §5(1); the 所属長's in 002 §3(6) and 003 §5(11)イ). With
+    all three on one person nobody approves their posts or hears their report. Two roles on
+    one person stay allowed: 002 §2 has the 所属長 alone open, close and run the account
+    (責任者 and 管理者), and a small 課 may have its 課長 post (管理者 and 担当者) or its 局長
+    post under a 課長 who consents (責任者 and 担当者)."""
+    roles_of: dict[tuple[str, object], set[str]] = {}
+    labels: dict[tuple[str, object], str] = {}
+    for role, who, label in holders:
+        if who[1] in (None, ""):
+            continue
+        roles_of.setdefault(who, set()).add(role)
+        if label and not labels.get(who):
+            labels[who] = label
+    problems = []
+    for who, roles in roles_of.items():
+        if roles >= set(OfficerRole.values):
+            pk = who[1] if isinstance(who[1], int) else None
+            label = labels.get(who) or str(
+                (pk and get_user_model().objects.filter(pk=pk).first()) or who[1]
+            )
+            problems.append(
+                gettext(
+                    "%(who)sがアカウント責任者・管理者・担当者のすべてを兼ねています。"
+                    "投稿する人と了承する人を分けるため、少なくとも1つの役割は別の人にして"
+                    "ください（001 §4(1)、§5(1)）。"
+                )
+                % {"who": label}
+            )
+    return problems
+
+
+def officer_problems(roles: Iterable[str], *, holders: Iterable[Holder] = ()) -> list[str]:
     """What ``roles`` (one per officer) lack for 001 §4(1): exactly one 責任者, exactly one
-    管理者, one or more 担当者.
+    管理者, one or more 担当者 — and, given who holds them (``holders``), never one person in
+    all three (``one_person_in_every_role``).
 
     The one declaration of the rule: the account's ``list_publicly`` condition and the request
     form's officer section both ask it. The database holds the part one row can check
@@ -448,6 +504,7 @@ def officer_problems(roles: Iterable[str]) -> list[str]:
         problems.append(gettext("アカウント管理者を1人登録してください（001 §4(1)イ）。"))
     if counts[OfficerRole.OPERATOR] < 1:
         problems.append(gettext("アカウント担当者を1人以上登録してください（001 §4(1)ウ）。"))
+    problems.extend(one_person_in_every_role(holders))
     return problems
 
 

@@ -49,6 +49,20 @@ def viewable_accounts(user: AnyUser) -> QuerySet[OfficialAccount]:
     return scoped(user, OfficialAccount.objects.all(), also=Q(pk__in=officer_of))
 
 
+def can_export_accounts(user: AnyUser) -> bool:
+    """Issue 11 §2: who may download the account list as a file (.xlsx / CSV).
+
+    The file carries officers' names, badge and credential dates and open incidents out of the
+    registry, into mail and shared drives where no permission follows it. So it is for those
+    who answer for accounts as a whole: the PR division and the system administrator (every
+    account: ``sees_everything``; the council's "how many accounts, who is responsible?") and
+    heads (所属長・局長) for their own scope (the 責任者's side, 001 §4(1)ア). Operators and
+    managers work with their accounts on screen (``viewable_accounts``) and get 403: they have
+    no need to take the whole list away. What is exported is always ``viewable_accounts``.
+    """
+    return sees_everything(user) or (user.is_authenticated and user.is_active and is_head(user))
+
+
 def can_request_change(user: AnyUser, account: OfficialAccount) -> bool:
     """A change or closure is asked for an official account by its own department (R1)."""
     return account.status in PUBLIC_STATUSES and can_file_for(user, account.department)

@@ -24,7 +24,7 @@ _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
 
 
 @functools.cache
-def _kakasi():  # type: ignore[no-untyped-def]  # pykakasi ships no type hints
+def _kakasi():  # pykakasi ships no type hints: the converter is Any
     import pykakasi
 
     return pykakasi.kakasi()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext as _
 
 from accounts import permanent
-from approvals.models import ApprovalRequest, RequestKind
+from approvals.models import Action, ApprovalRequest, Decision, RequestKind
 from approvals.proposal import SECTION_TITLES, Proposal, initial_payload, kind_sections
 from core.errors import parse_id
 
@@ -28,7 +29,7 @@ class Row:
         return self.current.strip() != self.proposed.strip()
 
 
-def _display(field: forms.Field, form: forms.BaseForm, name: str) -> str:
+def display_value(field: forms.Field, form: forms.BaseForm, name: str) -> str:
     value = (
         form.cleaned_data.get(name)
         if form.is_valid() and name in form.cleaned_data
@@ -66,12 +67,39 @@ def _officer_lines(proposal: Proposal) -> str:
     lines = []
     for form in formset.forms:
         if form.is_valid() and not form.cleaned_data.get("DELETE"):
-            role = _display(form.fields["role"], form, "role")
-            who = _display(form.fields["user"], form, "user") or form.cleaned_data.get("name", "")
+            role = display_value(form.fields["role"], form, "role")
+            who = display_value(form.fields["user"], form, "user") or form.cleaned_data.get(
+                "name", ""
+            )
             title = form.cleaned_data.get("title") or ""
             cred = _("（ログイン情報を管理）") if form.cleaned_data.get("holds_credentials") else ""
             lines.append(f"{role}：{who} {title}{cred}".strip())
     return "\n".join(sorted(lines))
+
+
+def _side_by_side(
+    kind: str, before: Proposal, after: Proposal, *, checklist: bool
+) -> list[tuple[str, list[Row]]]:
+    """(section title, rows) for every section of ``kind``, each field of ``before`` beside
+    the same field of ``after`` (labels as the form shows them)."""
+    out = []
+    for section in kind_sections(kind):
+        if section == "checklist" and not checklist:
+            continue
+        if section == "officers":
+            rows = [Row(_("担当職員"), _officer_lines(before), _officer_lines(after))]
+        else:
+            now, new = before.forms[section], after.forms[section]
+            rows = [
+                Row(
+                    str(field.label),
+                    display_value(field, now, name),
+                    display_value(new.fields[name], new, name) if name in new.fields else "",
+                )
+                for name, field in now.fields.items()
+            ]
+        out.append((SECTION_TITLES[section], rows))
+    return out
 
 
 def compare(req: ApprovalRequest, *, user: User) -> list[tuple[str, list[Row]]]:
@@ -83,25 +111,50 @@ def compare(req: ApprovalRequest, *, user: User) -> list[tuple[str, list[Row]]]:
         user=user,
         data=initial_payload(kind=RequestKind.CHANGE, user=user, account=req.account),
     )
-    proposed = Proposal.of(req, user=user)
-    out = []
-    for section in kind_sections(req.kind):
-        if section == "checklist":
-            continue
-        if section == "officers":
-            rows = [Row(_("担当職員"), _officer_lines(current), _officer_lines(proposed))]
-        else:
-            now, new = current.forms[section], proposed.forms[section]
-            rows = [
-                Row(
-                    str(field.label),
-                    _display(field, now, name),
-                    _display(new.fields[name], new, name),
-                )
-                for name, field in now.fields.items()
-            ]
-        out.append((SECTION_TITLES[section], rows))
-    return out
+    return _side_by_side(req.kind, current, Proposal.of(req, user=user), checklist=False)
+
+
+@dataclass(frozen=True)
+class SinceLastRound:
+    """Issue 11 §7: what the requester changed between two submissions (after a return)."""
+
+    previous_round: int
+    current_round: int
+    sections: list[tuple[str, list[Row]]]  # only the sections and rows that changed
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.sections
+
+
+def since_previous_round(
+    req: ApprovalRequest, decisions: Iterable[Decision] | None = None
+) -> SinceLastRound | None:
+    """The fields that differ between the payload submitted in the previous round and the
+    latest one (``Decision.payload`` of the SUBMIT rows), for whoever decides after a return.
+    None in the first round, or when a round's payload was not recorded (submitted before
+    the payload was kept)."""
+    if req.round < 2:
+        return None
+    if decisions is None:
+        decisions = req.decisions.filter(action=Action.SUBMIT)
+    submitted = {d.round: d.payload for d in decisions if d.action == Action.SUBMIT}
+    before, after = submitted.get(req.round - 1), submitted.get(req.round)
+    if before is None or after is None:
+        return None
+    user = req.requester
+    sides = _side_by_side(
+        req.kind,
+        Proposal.of(req, user=user, data=before),
+        Proposal.of(req, user=user, data=after),
+        checklist=True,
+    )
+    changed = [(title, [r for r in rows if r.changed]) for title, rows in sides]
+    return SinceLastRound(
+        previous_round=req.round - 1,
+        current_round=req.round,
+        sections=[(title, rows) for title, rows in changed if rows],
+    )
 
 
 def summary(proposal: Proposal) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -110,7 +163,7 @@ def summary(proposal: Proposal) -> list[tuple[str, list[tuple[str, str]]]]:
     for _section, title, form in proposal.sections:
         if isinstance(form, forms.BaseForm):
             rows = [
-                (str(field.label), _display(field, form, name))
+                (str(field.label), display_value(field, form, name))
                 for name, field in form.fields.items()
             ]
         else:  # the officers' formset

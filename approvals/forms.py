@@ -8,8 +8,10 @@ submitted (``approvals.proposal``).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -22,6 +24,7 @@ from accounts.models import (
     OfficerRole,
     OfficialAccount,
     Service,
+    officer_holder,
     officer_problems,
 )
 from core.checklist import CHECKLIST_ITEMS
@@ -95,13 +98,119 @@ class AccountSectionForm(AccountIdentityFormMixin):
         return cleaned
 
 
+def officer_user_queryset() -> QuerySet[User]:
+    """Everyone who may be named an officer: active staff, never the system administrator."""
+    return User.objects.filter(is_active=True).exclude(role=User.Role.SYSADMIN)
+
+
+class OfficerCandidates:
+    """The staff offered in the officer rows of one request form, read once (one query for
+    the users, one for the units) however many rows the form has (issue 11 §7).
+
+    Grouped as people look for them: the request's own unit first, then the units below it,
+    then the units above it (its 部, its 局 — where the 局長 who is 責任者 sits), then
+    「その他の所属」. A 責任者 row offers heads (局長・所属長) only: 001 §4(1)ア names the 局長,
+    002 §2 the 所属長 (``User.Role.HEAD``)."""
+
+    def __init__(self, department: Department | None) -> None:
+        self.department_id = department.pk if department is not None else None
+        self._everyone: list[tuple[str, list[tuple[int, str]]]] = []
+        self._heads: list[tuple[str, list[tuple[int, str]]]] = []
+        self._loaded = False
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        units: dict[int, tuple[int | None, str]] = {
+            pk: (parent_id, name)
+            for pk, parent_id, name in Department.objects.values_list("pk", "parent_id", "name")
+        }
+        users = list(
+            officer_user_queryset().order_by(
+                "department__sort_order", "department__code", "last_name", "first_name", "pk"
+            )
+        )
+        order = self._near_units(units)
+        near: dict[int, tuple[list[tuple[int, str]], list[tuple[int, str]]]] = {
+            pk: ([], []) for pk in order
+        }
+        others: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
+        for user in users:
+            if user.department_id in near:
+                bucket, label = near[user.department_id], str(user)
+            else:
+                unit = units.get(user.department_id or 0)
+                bucket = others
+                label = f"{user}（{unit[1]}）" if unit else str(user)
+            bucket[0].append((user.pk, label))
+            if user.role == User.Role.HEAD:
+                bucket[1].append((user.pk, label))
+        other_label = str(_("その他の所属"))
+        everyone = [(units[pk][1], near[pk][0]) for pk in order if near[pk][0]]
+        heads = [(units[pk][1], near[pk][1]) for pk in order if near[pk][1]]
+        if others[0]:
+            everyone.append((other_label, others[0]))
+        if others[1]:
+            heads.append((other_label, others[1]))
+        self._everyone, self._heads = everyone, heads
+        self._loaded = True
+
+    def _near_units(self, units: dict[int, tuple[int | None, str]]) -> list[int]:
+        """The request's unit, the units below it, then those above it (nearest first)."""
+        if self.department_id is None or self.department_id not in units:
+            return []
+        children: dict[int | None, list[int]] = {}
+        for pk, (parent_id, _name) in units.items():
+            children.setdefault(parent_id, []).append(pk)
+        below: list[int] = []
+        todo = list(children.get(self.department_id, []))
+        while todo:
+            pk = todo.pop(0)
+            if pk not in below:
+                below.append(pk)
+                todo.extend(children.get(pk, []))
+        above: list[int] = []
+        parent = units[self.department_id][0]
+        while parent is not None and parent in units and parent not in above:
+            above.append(parent)
+            parent = units[parent][0]
+        return [self.department_id, *below, *above]
+
+    def choices(self, *, heads_only: bool, keep: str = "") -> list[tuple[Any, Any]]:
+        """(value, label) pairs in <optgroup>s for the user field of one row. ``keep`` (the
+        row's value) stays offered on a 責任者 row even if it is no head, so what was typed
+        is shown again with its message, never silently dropped."""
+        self._load()
+        groups = self._heads if heads_only else self._everyone
+        offered = {str(pk) for _group, options in groups for pk, _label in options}
+        if heads_only and keep and keep not in offered:
+            kept = [
+                (pk, label)
+                for _group, options in self._everyone
+                for pk, label in options
+                if str(pk) == keep
+            ]
+            if kept:
+                groups = [*groups, (str(_("局長・所属長ではない職員")), kept)]
+        if self.department_id is None and len(groups) == 1:
+            return [("", _("（職員以外）")), *groups[0][1]]  # no unit to start from: one list
+        return [("", _("（職員以外）")), *groups]
+
+
+def _responsible_user_message(user: User) -> str:
+    return gettext(
+        "%(user)sは局長・所属長ではないため、アカウント責任者に選べません。"
+        "アカウント責任者には局長・所属長を選んでください（001 §4(1)ア、002 §2）。"
+    ) % {"user": user}
+
+
 class OfficerForm(CleanInputMixin, forms.Form):
     """One of the 責任者・管理者・担当者 of 001 §4."""
 
     role = forms.ChoiceField(label=_("役割"), choices=OfficerRole.choices)
     user = forms.ModelChoiceField(
         label=_("職員"),
-        queryset=User.objects.filter(is_active=True).exclude(role=User.Role.SYSADMIN),
+        queryset=officer_user_queryset(),
         required=False,
         empty_label=_("（職員以外）"),
     )
@@ -114,32 +223,70 @@ class OfficerForm(CleanInputMixin, forms.Form):
     title = forms.CharField(label=_("職名"), max_length=100, required=False)
     holds_credentials = forms.BooleanField(label=_("ログイン情報を管理する（R10）"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, candidates: OfficerCandidates | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # R10 off: not asked (the approved change keeps who holds them, approvals.effects).
         if not get_municipality().applies("R10"):
             del self.fields["holds_credentials"]
+        # The choices of every row come from one read (``OfficerCandidates``); a 責任者 row
+        # offers heads only. The list follows the role as last saved (no script switches it
+        # while typing); a non-head posted for 責任者 anyway is refused in ``clean``.
+        candidates = candidates or OfficerCandidates(None)
+        heads_only = self._value("role") == OfficerRole.RESPONSIBLE
+        keep = self._value("user")
+        model_choice_field(self, "user").choices = lambda: candidates.choices(
+            heads_only=heads_only, keep=keep
+        )
+
+    def _value(self, name: str) -> str:
+        """The row's value of ``name`` as posted (or as initially given)."""
+        if self.is_bound:
+            return str(self.data.get(self.add_prefix(name), "") or "")
+        value = self.initial.get(name, "")
+        return str(getattr(value, "pk", value) or "")
 
     def clean(self):
         super().clean()
         cleaned = self.cleaned_data
         if not cleaned.get("user") and not cleaned.get("name", "").strip():
             raise forms.ValidationError(_("職員を選ぶか、氏名を記入してください。"))
+        user = cleaned.get("user")
+        # 001 §4(1)ア: the 責任者 is the 局長; 002 §2: the 所属長. A named person (not a user
+        # of the registry, e.g. the head who orders an outsourced operation, 000 §4(5)) is
+        # typed by name and not checked here.
+        if (
+            cleaned.get("role") == OfficerRole.RESPONSIBLE
+            and user is not None
+            and user.role != User.Role.HEAD
+        ):
+            self.add_error("user", _responsible_user_message(user))
         return cleaned
 
 
 class BaseOfficerFormSet(forms.BaseFormSet):
+    def __init__(self, *args: Any, department: Department | None = None, **kwargs: Any) -> None:
+        # The request's department: its staff are offered first (issue 11 §7).
+        self.candidates = OfficerCandidates(department)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "candidates": self.candidates}
+
     def clean(self):
         if any(self.errors):
             return
-        roles = [
-            f.cleaned_data["role"]
+        rows = [
+            f.cleaned_data
             for f in self.forms
             # Django's own test for a row marked for deletion (private: not in django-stubs).
             if f.cleaned_data and not self._should_delete_form(f)  # type: ignore[attr-defined]
         ]
-        # 001 §4(1), declared once beside the model (accounts.models.officer_problems).
-        problems = officer_problems(roles)
+        # 001 §4(1), declared once beside the model (accounts.models.officer_problems): the
+        # number of each role, and never one person in all three.
+        problems = officer_problems(
+            [row["role"] for row in rows],
+            holders=[officer_holder(row["role"], row.get("user"), row.get("name")) for row in rows],
+        )
         # R10 (000 §4(3), 001 §3(3)ウ): someone named holds the credentials.
         if get_municipality().applies("R10") and not any(
             f.cleaned_data.get("holds_credentials")
@@ -151,8 +298,10 @@ class BaseOfficerFormSet(forms.BaseFormSet):
             raise forms.ValidationError(problems)
 
 
-OfficerFormSet = formset_factory(
-    OfficerForm, formset=BaseOfficerFormSet, extra=0, can_delete=True, max_num=30
+# Typed as what it is: a BaseOfficerFormSet (its ``department`` argument included).
+OfficerFormSet = cast(
+    type[BaseOfficerFormSet],
+    formset_factory(OfficerForm, formset=BaseOfficerFormSet, extra=0, can_delete=True, max_num=30),
 )
 
 

@@ -8,9 +8,17 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from approvals.models import DECIDABLE_STATES, ApprovalRequest, Decision, RequestState
+from approvals.models import (
+    DECIDABLE_STATES,
+    Action,
+    ApprovalRequest,
+    Decision,
+    RequestState,
+)
 from approvals.permissions import deciders
 from core.municipality import get_municipality
 from jobs.mail import queue_mail
@@ -35,10 +43,27 @@ def _step_name(decision: Decision) -> str:
     return decision.get_step_display()
 
 
+# Issue 11 §7: what was done, as a sentence ends — the verb's own past form, never the
+# action's noun + 「しました」 (差し戻しました, not 差し戻ししました). One entry per Action.
+ACTION_DONE = {
+    Action.SUBMIT: gettext_lazy("提出しました"),
+    Action.APPROVE: gettext_lazy("承認しました"),
+    Action.RETURN: gettext_lazy("差し戻しました"),
+    Action.REJECT: gettext_lazy("却下しました"),
+    Action.WITHDRAW: gettext_lazy("取り下げました"),
+    Action.RESOLVE: gettext_lazy("なりすまし登録との競合を解消しました"),
+}
+
+
+def action_done(action: str) -> str:
+    """「差し戻しました」 for Action.RETURN, and so on (``ACTION_DONE``)."""
+    return str(ACTION_DONE[Action(action)])
+
+
 def notify(req: ApprovalRequest, decision: Decision) -> None:
     """Queue the mails that follow ``decision`` on ``req`` (after commit)."""
     link = settings.SITE_URL.rstrip("/") + reverse("staff:request_detail", args=[req.pk])
-    context = {"req": req, "decision": decision, "link": link}
+    context = {"req": req, "decision": decision, "link": link, "done": action_done(decision.action)}
     subject_name = req.title or req.get_kind_display()
     if req.state in DECIDABLE_STATES:
         # Exactly the people whose page shows the buttons (approvals.permissions.deciders).
@@ -59,16 +84,23 @@ def notify(req: ApprovalRequest, decision: Decision) -> None:
         _send(
             [req.requester],
             # The real actor, by name: a colleague's withdrawal is not the requester's.
-            _("%(step)s %(actor)sが%(action)sしました：%(subject)s")
+            _("%(step)s %(actor)sが%(done)s：%(subject)s")
             % {
                 "step": _step_name(decision),
                 "actor": decision.actor,
-                "action": decision.get_action_display(),
+                "done": context["done"],
                 "subject": subject_name,
             },
             "approvals/email/decided.txt",
-            context,
+            # The final approval gives the public page and its QR code (issue 11 §7).
+            {**context, "public": _public_links(req)},
         )
+
+
+def _public_links(req: ApprovalRequest):
+    from approvals.selectors import public_links
+
+    return public_links(req)
 
 
 def _tell_sysadmins_stuck(req: ApprovalRequest, context: dict, subject_name: str) -> None:
@@ -123,4 +155,22 @@ def flag_former_identifier(req: ApprovalRequest, rows: list[FormerIdentifier]) -
             },
         ),
         key=f"approvals.former_identifier:{req.pk}:{first.service_id}:{first.identifier}",
+    )
+
+
+def with_public_links(req: ApprovalRequest, message: str) -> str:
+    """The final approval's success message, with the public page and the QR code when the
+    approval listed (or kept listing) an account (issue 11 §7); ``message`` otherwise.
+    Marked safe (the links): every value is escaped by ``format_html``."""
+    links = _public_links(req)
+    if links is None:
+        return message
+    return format_html(
+        _(
+            '{message} 公開ページ：<a href="{page}">{page}</a>'
+            '（<a href="{qr}">QRコード（SVG）</a>。チラシや掲示物に使えます）'
+        ),
+        message=message,
+        page=links.page,
+        qr=links.qr,
     )

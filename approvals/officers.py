@@ -23,7 +23,14 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import PUBLIC_STATUSES, Officer, OfficerRole, OfficialAccount
+from accounts.models import (
+    PUBLIC_STATUSES,
+    Officer,
+    OfficerRole,
+    OfficialAccount,
+    officer_holder,
+    one_person_in_every_role,
+)
 from approvals.models import OPEN_STATES, ApprovalRequest, OfficerReplacement, RequestKind
 from core.errors import InvalidTransition, NotAllowed
 from core.forms import CleanInputMixin, prepare_text_field
@@ -204,11 +211,20 @@ class ReplacementsForm(CleanInputMixin, forms.Form):
                 "role": role_names.get(r.role, r.role),
                 "old": r.old_label,
             }
+            responsible = r.role == OfficerRole.RESPONSIBLE
             self.fields[f"r{r.pk}_user"] = forms.ModelChoiceField(
                 label=what,
-                queryset=candidates,
+                # 001 §4(1)ア, 002 §2: the 責任者 is a head (局長・所属長) — issue 11 §7.
+                queryset=candidates.filter(role=User.Role.HEAD) if responsible else candidates,
                 required=False,
                 empty_label=_("（職員以外・下に氏名を記入）"),
+                error_messages={
+                    "invalid_choice": _(
+                        "アカウント責任者には局長・所属長を選んでください（001 §4(1)ア、002 §2）。"
+                    )
+                }
+                if responsible
+                else None,
             )
             self.fields[f"r{r.pk}_name"] = forms.CharField(
                 label=_("氏名（職員以外の場合）"), max_length=100, required=False
@@ -238,6 +254,7 @@ class ReplacementsForm(CleanInputMixin, forms.Form):
             if cleaned.get(f"r{r.pk}_remove"):
                 removed[r.account_id] = removed.get(r.account_id, 0) + 1
             self._check_successor(r, cleaned, officers.get(r.account_id, []))
+        self._check_one_person_in_every_role(cleaned, officers)
         for account_id, count in removed.items():
             operators = [o for o in officers.get(account_id, []) if o.role == OfficerRole.OPERATOR]
             if len(operators) - count < 1:
@@ -251,6 +268,28 @@ class ReplacementsForm(CleanInputMixin, forms.Form):
                     _("担当者が1人もいなくなります。後任を選んでください（001 §4(1)ウ）。"),
                 )
         return cleaned
+
+    def _check_one_person_in_every_role(
+        self, cleaned: dict[str, Any], officers: dict[int, list[Officer]]
+    ) -> None:
+        """Issue 11 §7: after the change, nobody holds all three roles of an account
+        (``accounts.models.one_person_in_every_role``, 001 §4(1), §5(1))."""
+        for account_id, current in officers.items():
+            rows = [r for r in self.replacements if r.account_id == account_id]
+            leaving = {(r.role, r.old_user_id, "" if r.old_user_id else r.old_name) for r in rows}
+            holders = [
+                officer_holder(o.role, o.user_id, o.name)
+                for o in current
+                if (o.role, o.user_id, "" if o.user_id else o.name) not in leaving
+            ]
+            for r in rows:
+                p = f"r{r.pk}"
+                if cleaned.get(f"{p}_remove"):
+                    continue
+                user = cleaned.get(f"{p}_user")
+                holders.append(officer_holder(r.role, user, cleaned.get(f"{p}_name")))
+            for problem in one_person_in_every_role(holders):
+                self.add_error(f"r{rows[0].pk}_user", problem)
 
     def _check_successor(
         self, r: OfficerReplacement, cleaned: dict[str, Any], officers: list[Officer]

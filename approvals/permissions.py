@@ -76,6 +76,19 @@ def can_withdraw(user: AnyUser, req: ApprovalRequest) -> bool:
     return on_requesters_side(user, req) and has_transition_perm(req.withdraw, user)
 
 
+def can_delete_draft(user: AnyUser, req: ApprovalRequest) -> bool:
+    """Issue 11 §7: a draft never submitted (round 0) may be deleted by its author — and only
+    the author. Nobody else has seen it and no decision names it, so it goes without a trace;
+    a colleague on the requester's side withdraws it instead, which is recorded (step
+    ``DEPARTMENT``). Anything ever submitted is withdrawn, never deleted."""
+    return (
+        user.is_authenticated
+        and req.requester_id == user.pk
+        and req.state == RequestState.DRAFT
+        and req.round == 0
+    )
+
+
 def decision_step(user: AnyUser, req: ApprovalRequest) -> Step | None:
     """The step ``user`` may decide on ``req`` now, or None."""
     if not user.is_authenticated or is_sysadmin(user) or req.requester_id == user.pk:

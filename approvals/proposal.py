@@ -239,7 +239,9 @@ class Proposal:
         sections = kind_sections(self.request.kind)
         for section in sections:
             if section == "officers":
-                self.officers = OfficerFormSet(self.data, prefix="officers")
+                self.officers = OfficerFormSet(
+                    self.data, prefix="officers", department=self.request_department
+                )
                 continue
             kwargs: dict[str, Any] = {"prefix": section}  # each section form's own arguments
             if section == "account":
@@ -408,4 +410,6 @@ def _unbind(proposal: Proposal) -> None:
         proposal.forms[section] = type(form)(**kwargs)
     if hasattr(proposal, "officers"):
         rows = [{name: f[name].data for name in f.fields} for f in proposal.officers.forms]
-        proposal.officers = OfficerFormSet(prefix="officers", initial=rows)
+        proposal.officers = OfficerFormSet(
+            prefix="officers", initial=rows, department=proposal.request_department
+        )

@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -16,7 +18,9 @@ from approvals import permissions
 from approvals.models import (
     DECIDABLE_STATES,
     EDITABLE_STATES,
+    Action,
     ApprovalRequest,
+    Decision,
     RequestKind,
     RequestState,
 )
@@ -265,3 +269,48 @@ def identity_warnings(req: ApprovalRequest) -> IdentityWarnings:
     )
     _platform_warnings(req, service, identifier, warnings)
     return warnings
+
+
+# --- The request page's top and the final approval (issue 11 §6, §7) --------------------------
+
+
+def latest_return(
+    req: ApprovalRequest, decisions: Iterable[Decision] | None = None
+) -> Decision | None:
+    """While a request is returned (差し戻し): the decision that returned it — its comment
+    and who/when go at the top of the request page, before the long proposal."""
+    if req.state != RequestState.RETURNED:
+        return None
+    if decisions is None:
+        decisions = req.decisions.select_related("actor").filter(action=Action.RETURN)
+    returns = [d for d in decisions if d.action == Action.RETURN]
+    return max(returns, key=lambda d: (d.created_at, d.pk)) if returns else None
+
+
+@dataclass(frozen=True)
+class PublicLinks:
+    """The listed account's public page and its QR code (absolute URLs, ``SITE_URL``)."""
+
+    page: str
+    qr: str | None  # None for a closure: a closed account's page has no QR code (issue 11 §9)
+
+
+# The approved request's account is public and worth a QR code for these kinds.
+_WITH_QR = (RequestKind.NEW, RequestKind.CHANGE, RequestKind.RESUMPTION)
+
+
+def public_links(req: ApprovalRequest) -> PublicLinks | None:
+    """After the final approval of a registration, change or resumption: where citizens see
+    the account, and its QR code for flyers. None otherwise (nothing public to point at)."""
+    if req.state != RequestState.APPROVED or req.kind not in _WITH_QR or req.account_id is None:
+        return None
+    status = (
+        OfficialAccount.objects.filter(pk=req.account_id).values_list("status", flat=True).first()
+    )
+    if status != AccountStatus.LISTED:
+        return None
+    site = settings.SITE_URL.rstrip("/")
+    return PublicLinks(
+        page=site + reverse("public:account_detail", args=[req.account_id]),
+        qr=site + reverse("public:account_qr", args=[req.account_id]),
+    )

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django_fsm import TransitionNotAllowed
 
 from accounts.models import ENDED_STATUSES, AccountStatus, OfficialAccount
 from accounts.permissions import can_request_change
 from approvals import effects, officers, permissions, selectors
+from approvals.diff import compare
 from approvals.models import (
     DECIDABLE_STATES,
     OPEN_STATES,
@@ -142,6 +143,8 @@ def request_submit(
     proposal = Proposal.of(req, user=actor)
     if not proposal.is_valid():
         raise ProposalInvalid(proposal)
+    if req.kind == RequestKind.CHANGE and not changes_anything(req):
+        raise NothingChanged(proposal)
     req.submit()
     try:
         effects.apply(req, Action.SUBMIT, proposal)
@@ -154,6 +157,20 @@ def request_submit(
     # Issue 14 §2: a handle another official account used before is flagged to the PR division.
     flag_former_identifier(req, selectors.claims_former_identifier(req))
     return req
+
+
+class NothingChanged(ProposalInvalid):
+    """Issue 11 §7: a change request that proposes what the records already say. Saved as a
+    draft, it may not be submitted — approvers would be asked to approve nothing."""
+
+    message = gettext_lazy("変更点がありません。変更する項目を入力してから提出してください。")
+
+
+def changes_anything(req: ApprovalRequest) -> bool:
+    """Whether the change request's account, officers, policy or rules differ from the
+    records — the comparison the approvers read (``approvals.diff.compare``), as the
+    requester's form sees it."""
+    return any(row.changed for _title, rows in compare(req, user=req.requester) for row in rows)
 
 
 def _lost_race(proposal: Proposal, exc: Exception) -> ProposalInvalid:
@@ -349,6 +366,40 @@ def request_resolve_conflict(
     decision.full_clean()
     decision.save()
     return decision
+
+
+@transaction.atomic
+def request_delete_draft(*, req: ApprovalRequest, actor: User) -> str:
+    """Issue 11 §7: delete a draft its author never submitted; returns its title.
+
+    Refused for anyone but the author (``permissions.can_delete_draft``) and for anything
+    ever submitted: a submitted request is part of the record and is withdrawn instead. A
+    registration reserves its account only when submitted (``effects._reserve_registration``),
+    so a draft of round 0 has none; should one be there all the same, it is abandoned (its
+    key freed, the row kept) — never the listed account of a change or closure draft.
+    """
+    req = _lock(req)
+    if not permissions.can_delete_draft(actor, req):
+        if req.requester_id == actor.pk:
+            raise InvalidTransition(
+                gettext(
+                    "一度提出した申請は記録として残るため、削除できません。"
+                    "処理中の申請は「申請を取り下げる」で取り下げてください。"
+                )
+            )
+        raise NotAllowed(gettext("下書きを削除できるのは、作成した本人だけです。"))
+    if req.decisions.exists():  # round 0 has none; a record is never deleted
+        raise InvalidTransition
+    title, account = req.title, req.account
+    req.delete()  # its officer replacements (a bulk change) go with it
+    if (
+        req.kind == RequestKind.NEW
+        and account is not None
+        and account.status == AccountStatus.DRAFT
+    ):
+        account.abandon()
+        account.save()
+    return title
 
 
 @transaction.atomic

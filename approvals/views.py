@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from approvals import permissions, selectors, services
-from approvals.diff import compare, summary
+from approvals.diff import compare, since_previous_round, summary
 from approvals.forms import DecisionForm
 from approvals.models import Action, ApprovalRequest, RequestKind
+from approvals.notifications import with_public_links
 from approvals.proposal import Proposal, add_officer_row, extract_payload, prepare_for_display
 from core.errors import DomainError, ProposalInvalid, parse_id
 from core.forms import LONG_TEXT_MAX
@@ -24,6 +25,7 @@ from core.rules import rule, signed_in
 from impersonation.models import KnownImpersonation
 
 if TYPE_CHECKING:
+    from organization.models import User
     from organization.permissions import StaffRequest
 
 
@@ -95,12 +97,17 @@ def request_edit(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
             anchor = "#officers" if action == "add_officer" else ""
             return redirect(reverse("staff:request_edit", args=[req.pk]) + anchor)
         except ProposalInvalid as exc:
-            # The page's own summary says it (count and marked fields); no second alert.
+            # The page's own summary says it (count and marked fields); no second alert —
+            # except for a change with no change, whose fields are all valid (issue 11 §7).
             req.refresh_from_db()
             return render(
                 request,
                 "staff/request_edit.html",
-                {"req": req, "proposal": prepare_for_display(exc.proposal, show_errors=True)},
+                {
+                    "req": req,
+                    "proposal": prepare_for_display(exc.proposal, show_errors=True),
+                    "nothing_changed": isinstance(exc, services.NothingChanged),
+                },
                 status=422,
             )
         except DomainError as exc:
@@ -131,6 +138,9 @@ def request_detail(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
             "can_resolve": permissions.can_resolve_conflict(request.user, req),
             "comment": request.session.pop("decision_comment", ""),
             "comment_max": LONG_TEXT_MAX,
+            # Issue 11 §6, §7: the return reason at the top; what changed since the last round.
+            "returned": selectors.latest_return(req, decisions),
+            "since_last": since_previous_round(req, decisions),
         },
     )
 
@@ -143,13 +153,24 @@ def request_decide(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
         messages.error(request, _("操作を選んでください。"))
         return redirect("staff:request_detail", pk=req.pk)
     action = Action(posted)
+    if request.POST.get("back"):
+        # 「戻る」 on the confirmation page: back to the request, the comment as typed.
+        request.session["decision_comment"] = request.POST.get("comment", "").replace("\x00", "")
+        return redirect("staff:request_detail", pk=req.pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(map(str, form.errors.get("comment", []))))
         request.session["decision_comment"] = request.POST.get("comment", "").replace("\x00", "")
         return redirect("staff:request_detail", pk=req.pk)
+    if (
+        action == Action.REJECT
+        and not _confirmed(request)
+        and permissions.can_decide(request.user, req)
+        and form.cleaned_data["comment"].strip()  # without one the service says it is needed
+    ):
+        return _confirm_reject(request, req, form.cleaned_data["comment"])
     try:
-        services.request_decide(
+        decided = services.request_decide(
             req=req,
             actor=request.user,
             action=action,
@@ -166,13 +187,23 @@ def request_decide(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
         Action.RETURN: _("差し戻しました。"),
         Action.REJECT: _("却下しました。"),
     }
-    messages.success(request, done[action])
+    messages.success(request, with_public_links(decided, done[action]))  # issue 11 §7
     return redirect("staff:dashboard")
 
 
 @require_POST
 @rule(permissions.can_view_request, load=_requests)
 def request_withdraw(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
+    if not _confirmed(request) and permissions.can_withdraw(request.user, req):
+        return _confirm(
+            request,
+            question=_("本当に取り下げますか？"),
+            what=_request_label(req),
+            consequences=_withdraw_consequences(req, request.user),
+            action=reverse("staff:request_withdraw", args=[req.pk]),
+            confirm_label=_("取り下げる"),
+            back_url=reverse("staff:request_detail", args=[req.pk]),
+        )
     try:
         services.request_withdraw(req=req, actor=request.user)
     except DomainError as exc:
@@ -180,6 +211,102 @@ def request_withdraw(request: StaffRequest, req: ApprovalRequest) -> HttpRespons
         return redirect("staff:request_detail", pk=req.pk)
     messages.success(request, _("申請を取り下げました。"))
     return redirect("staff:dashboard")
+
+
+@require_POST
+@rule(permissions.can_view_request, load=_requests)
+def request_delete(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
+    """Issue 11 §7: the author deletes a draft never submitted (asked first)."""
+    if not _confirmed(request) and permissions.can_delete_draft(request.user, req):
+        return _confirm(
+            request,
+            question=_("この下書きを削除しますか？"),
+            what=_request_label(req),
+            consequences=[
+                _("入力した内容はすべて消え、元に戻せません。"),
+                _("まだ提出していないため、承認する人には知らされず、記録も残りません。"),
+            ],
+            action=reverse("staff:request_delete", args=[req.pk]),
+            confirm_label=_("削除する"),
+            back_url=reverse("staff:request_detail", args=[req.pk]),
+        )
+    try:
+        title = services.request_delete_draft(req=req, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("staff:request_detail", pk=req.pk)
+    messages.success(request, _("下書き「%(title)s」を削除しました。") % {"title": title})
+    return redirect("staff:dashboard")
+
+
+# --- Confirmation (issue 11 §7): withdraw, delete and reject ask first ----------------------
+# The first POST shows templates/staff/request_confirm.html; its form posts again with
+# confirmed=1, and only that one acts. Approve and return act at once.
+
+
+def _confirmed(request: StaffRequest) -> bool:
+    return request.POST.get("confirmed") == "1"
+
+
+def _request_label(req: ApprovalRequest) -> str:
+    return _("%(kind)sの申請 #%(pk)s「%(title)s」") % {
+        "kind": req.get_kind_display(),
+        "pk": req.pk,
+        "title": req.title,
+    }
+
+
+def _withdraw_consequences(req: ApprovalRequest, user: User) -> list[str]:
+    lines = [_("この申請は「取り下げ」で終わり、もう編集・提出・承認はできません。")]
+    if req.kind == RequestKind.NEW and req.account_id is not None:
+        lines.append(
+            _("登録しようとしたアカウントは公開されず、そのURLは別の申請で使えるようになります。")
+        )
+    elif req.account_id is not None:
+        lines.append(_("アカウントの記録と公開ページは今のまま変わりません。"))
+    if req.round:
+        lines.append(_("取り下げたことは、申請の経過に記録として残ります。"))
+    if req.requester_id != user.pk:
+        lines.append(_("申請者（%(name)s）にメールで知らせます。") % {"name": req.requester})
+    lines.append(_("同じ内容をもう一度申請するときは、新しく申請を作り直します。"))
+    return lines
+
+
+def _confirm_reject(request: StaffRequest, req: ApprovalRequest, comment: str) -> HttpResponse:
+    return _confirm(
+        request,
+        question=_("本当に却下しますか？"),
+        what=_request_label(req),
+        consequences=[
+            _(
+                "却下すると、この申請はここで終わり、申請者は修正して再提出できません。"
+                "修正を求めるときは「差し戻す」を選んでください。"
+            ),
+            _("申請者にコメントを添えて知らせます。"),
+            *(
+                [_("登録しようとしたアカウントは公開されません。")]
+                if req.kind == RequestKind.NEW
+                else [_("アカウントの記録と公開ページは今のまま変わりません。")]
+            ),
+        ],
+        action=reverse("staff:request_decide", args=[req.pk]),
+        # The state the approver's page was showing, passed on: a decision taken by someone
+        # else meanwhile is still detected when the rejection is confirmed.
+        hidden=[("action", Action.REJECT.value), ("state", request.POST.get("state", ""))],
+        text={
+            "name": "comment",
+            "label": _("却下の理由（コメント・必須）"),
+            "value": comment,
+            "multiline": True,
+            "required": True,
+        },
+        confirm_label=_("却下する"),
+        back_post=True,
+    )
+
+
+def _confirm(request: StaffRequest, **context: object) -> HttpResponse:
+    return render(request, "staff/request_confirm.html", context)
 
 
 @require_POST

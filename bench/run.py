@@ -280,6 +280,10 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["imports"]:  # issue 11 §1: the import of existing accounts
+        from bench.imports import main as imports_main
+
+        sys.exit(imports_main(sys.argv[2:]))
     if len(sys.argv) == 3 and sys.argv[1] == "_profile":
         profile_main([tuple(x) for x in json.loads(sys.argv[2])])
         sys.exit(0)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/incidents/", include("incidents.urls")),
     path("staff/reviews/", include("reviews.urls")),
     path("staff/personnel/", include("personnel.urls")),
+    path("staff/import/", include("onboarding.urls")),
     # System administrators: configuration.
     path("admin/", admin.site.urls),
 ]

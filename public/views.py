@@ -17,7 +17,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from accounts import selectors
-from accounts.models import FormerIdentifier
+from accounts.models import AccountStatus, FormerIdentifier
 from core.cache import cached_public
 from core.municipality import get_municipality
 from impersonation import selectors as impersonation_selectors
@@ -81,12 +81,17 @@ def account_detail(request, pk: int):
     # Issue 14: the IDs it used before (one query). Its permanent ID is not shown: it is for
     # the verifier and for staff.
     former_ids = list(FormerIdentifier.objects.shown_for(account).select_related("service"))
+    # Issue 11 §9: a closed account points to its successor while that one is official.
+    successor = None
+    if account.status == AccountStatus.CLOSED and account.successor_id:
+        successor = selectors.listed_accounts().filter(pk=account.successor_id).first()
     return render(
         request,
         "public/account_detail.html",
         {
             "account": account,
             "former_ids": former_ids,
+            "successor": successor,
             "policy": versions[0] if versions else None,
             "versions": versions,
             "permalink": permalink(account),
@@ -121,7 +126,9 @@ def account_qr(request, pk: int):
     to render after each approval, and the browser keeps the image.
     """
     account = selectors.public_account(pk)
-    if account is None:
+    # Issue 11 §9: a closed account's page is kept as a record, but nobody should be sent to
+    # it from a new flyer: its QR code is gone (404, like an account that was never public).
+    if account is None or account.status == AccountStatus.CLOSED:
         raise Http404
     response = HttpResponse(qr_svg(permalink(account)), content_type="image/svg+xml")
     response["Content-Disposition"] = f'inline; filename="account-{account.pk}-qr.svg"'

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from approvals.urls import urlpatterns as request_patterns
-from staff import views
+from staff import overview, views
 from staff.forms import LoginForm
 
 app_name = "staff"
@@ -17,5 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Issue 11 §3: 「台帳の概要」 — the PR division (every 局) and each head (their own).
+    path("overview/", overview.overview_page, name="overview"),
     *request_patterns,
 ]

@@ -20,6 +20,9 @@ CLOSURE_FORM = {
     "closure-followers_informed": "on",
 }
 CHECKLIST_ON = {f"checklist-{rule}": "on" for rule in ("R6", "R7", "R11", "R14")}
+# One change for a change request that only needs to be submitted: one that changes nothing
+# is refused (issue 11 §7, approvals.services.NothingChanged).
+A_CHANGE = {"policy-operating_hours": "平日9時から17時まで投稿します。"}
 
 
 def staff_for(account: OfficialAccount, users: dict):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -85,6 +86,31 @@ def dismiss(request: StaffRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(map(str, form.errors["note"])))
         return redirect("staff_impersonation:queue")
+    if request.POST.get("confirmed") != "1" and report.status == ReportStatus.NEW:
+        # Issue 11 §7: 対応不要 closes the citizen's report for good: asked first, the note as
+        # typed (templates/staff/request_confirm.html; only its confirmed POST acts).
+        return render(
+            request,
+            "staff/request_confirm.html",
+            {
+                "question": _("本当に「対応不要」にしますか？"),
+                "what": _("報告されたアカウント：%(text)s") % {"text": report.reported_text},
+                "consequences": [
+                    _("この報告は対応済み（問題なし・対応不要）になり、未確認の一覧から外れます。"),
+                    _(
+                        "公開ページには何も載りません。なりすましだった場合は、戻って「なりすましとして登録」を選んでください。"
+                    ),
+                ],
+                "action": reverse("staff_impersonation:dismiss", args=[report.pk]),
+                "text": {
+                    "name": "note",
+                    "label": _("メモ（任意・200文字まで）"),
+                    "value": form.cleaned_data["note"],
+                },
+                "confirm_label": _("対応不要にする"),
+                "back_url": reverse("staff_impersonation:queue") + f"#report-{report.pk}",
+            },
+        )
     try:
         services.report_close(
             report=report,

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 from django import template
 
 from impersonation.permissions import can_manage_impersonations
+from onboarding.permissions import can_import_accounts
 from organization.permissions import can_file_new, is_head, is_pr_member, is_sysadmin
 from personnel.permissions import can_import_staff, can_see_officer_changes
+from staff.permissions import can_view_overview
 
 if TYPE_CHECKING:
     from organization.permissions import AnyUser
@@ -25,7 +27,9 @@ USER_RULES = {
     "is_head": is_head,
     "is_sysadmin": is_sysadmin,
     "import_staff": can_import_staff,
+    "import_accounts": can_import_accounts,
     "see_officer_changes": can_see_officer_changes,
+    "view_overview": can_view_overview,
 }
 
 

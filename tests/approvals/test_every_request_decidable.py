@@ -118,7 +118,7 @@ def test_a_request_nobody_can_decide_is_announced_and_can_be_withdrawn(
     page = text_of(client.get(reverse("staff:request_detail", args=[req.pk])))
     assert "判断できる人がいません" in page
     assert "申請を取り下げる" in page
-    client.post(reverse("staff:request_withdraw", args=[req.pk]))
+    client.post(reverse("staff:request_withdraw", args=[req.pk]), {"confirmed": "1"})
     req.refresh_from_db()
     assert req.state == RequestState.WITHDRAWN
     assert services.request_create(
@@ -204,7 +204,7 @@ def test_a_withdrawal_by_the_manager_names_the_manager(
     req = change_submitted(tourism_account, users["operator"])
     client.force_login(users["manager"])
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("staff:request_withdraw", args=[req.pk]))
+        client.post(reverse("staff:request_withdraw", args=[req.pk]), {"confirmed": "1"})
     req.refresh_from_db()
     assert req.state == RequestState.WITHDRAWN
 

@@ -20,7 +20,7 @@ from organization.permissions import (
     pr_members,
     sysadmins,
 )
-from tests.workflow import CHECKLIST_ON, staff_for
+from tests.workflow import A_CHANGE, CHECKLIST_ON, staff_for
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,9 @@ def _deciders_by_predicate(req, everyone):
 def test_deciders_are_exactly_those_the_predicate_lets_decide(everyone, users, tourism_account):
     operator, head = staff_for(tourism_account, users)
     req = services.request_create(kind=RequestKind.CHANGE, actor=operator, account=tourism_account)
-    services.request_submit(req=req, actor=operator, data={**req.payload, **CHECKLIST_ON})
+    services.request_submit(
+        req=req, actor=operator, data={**req.payload, **CHECKLIST_ON, **A_CHANGE}
+    )
     req.refresh_from_db()
     assert req.state == RequestState.AWAITING_HEAD
     assert {u.pk for u in permissions.deciders(req)} == _deciders_by_predicate(req, everyone)
@@ -114,7 +116,9 @@ def test_mail_asking_for_a_decision_goes_to_exactly_the_deciders(
     req = services.request_create(kind=RequestKind.CHANGE, actor=operator, account=account)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_submit(req=req, actor=operator, data={**req.payload, **CHECKLIST_ON})
+        services.request_submit(
+            req=req, actor=operator, data={**req.payload, **CHECKLIST_ON, **A_CHANGE}
+        )
     req.refresh_from_db()
     assert _asked_to_decide() == {u.email for u in permissions.deciders(req)} != set()
     mail.outbox.clear()
@@ -129,7 +133,9 @@ def test_the_awaiting_list_is_exactly_what_the_person_may_decide(everyone, users
     division's own request at its PR step included (the head over the division, issue 8 §4)."""
     account = OfficialAccount.objects.get(service__slug="x", identifier="sample_city_pr")
     req = services.request_create(kind=RequestKind.CHANGE, actor=users["pr"], account=account)
-    services.request_submit(req=req, actor=users["pr"], data={**req.payload, **CHECKLIST_ON})
+    services.request_submit(
+        req=req, actor=users["pr"], data={**req.payload, **CHECKLIST_ON, **A_CHANGE}
+    )
     services.request_decide(req=req, actor=users["prhead"], action=Action.APPROVE)
     req.refresh_from_db()
     assert req.state == RequestState.AWAITING_PR

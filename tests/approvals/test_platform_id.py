@@ -22,7 +22,7 @@ from approvals.models import Action, ApprovalRequest, RequestKind, RequestState
 from core.errors import ProposalInvalid
 from organization.permissions import pr_members
 from tests.approvals.conftest import filled_registration
-from tests.workflow import CHECKLIST_ON, close_account
+from tests.workflow import A_CHANGE, CHECKLIST_ON, close_account
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +206,8 @@ def test_an_unchanged_permanent_id_is_no_change(client, users, bousai_account):
     with_platform_id(bousai_account, "id:5550005")
     operator = users["operator2"]
     req = services.request_create(kind=RequestKind.CHANGE, actor=operator, account=bousai_account)
-    services.request_submit(req=req, actor=operator, data={**req.payload, **CHECKLIST_ON})
+    data = {**req.payload, **CHECKLIST_ON, **A_CHANGE}
+    services.request_submit(req=req, actor=operator, data=data)
     client.force_login(users["head2"])
     page = client.get(reverse("staff:request_detail", args=[req.pk])).content.decode()
     assert 'id="platform-id-changed-warning"' not in page
@@ -314,7 +315,8 @@ def test_a_change_that_keeps_its_handle_is_not_flagged(
     operator = users["operator2"]
     req = services.request_create(kind=RequestKind.CHANGE, actor=operator, account=bousai_account)
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_submit(req=req, actor=operator, data={**req.payload, **CHECKLIST_ON})
+        data = {**req.payload, **CHECKLIST_ON, **A_CHANGE}
+        services.request_submit(req=req, actor=operator, data=data)
     assert _flags() == []
 
 

@@ -30,6 +30,7 @@ from core.errors import DomainError, InvalidTransition
 from organization.models import User
 from policies.models import PolicyStatus
 from tests.approvals.conftest import filled_registration
+from tests.workflow import A_CHANGE
 
 pytestmark = pytest.mark.django_db
 
@@ -304,7 +305,7 @@ def test_pr_step_of_an_ordinary_request_is_never_taken_by_its_head_approver(user
     head = users["head"]
     operator = users["operator"]
     req = services.request_create(kind=RequestKind.CHANGE, actor=operator, account=tourism_account)
-    services.request_submit(req=req, actor=operator, data={**req.payload, **CHECKLIST})
+    services.request_submit(req=req, actor=operator, data={**req.payload, **CHECKLIST, **A_CHANGE})
     services.request_decide(req=req, actor=head, action=Action.APPROVE)
     req.refresh_from_db()
     assert req.state == AP

@@ -77,6 +77,7 @@ def to(name: str, target: str | None = None) -> Redirect:
 
 UNCHANGED = "unchanged"  # the object, the number of requests and of decisions are as before
 CREATED = "created"  # one new draft request, filed by this user
+DELETED = "deleted"  # the draft request is gone, nothing else changed
 LOGGED_OUT = "logged_out"
 
 
@@ -136,6 +137,18 @@ EXPECTED: dict[str, dict] = {
         },
     },
     "staff:dashboard": {"obj": None, "get": STAFF_PAGE},
+    # Issue 11 §3: 「台帳の概要」 — the PR division and the system administrator (everything),
+    # heads (their own 局); operators and managers 403 (tests/staff/test_overview.py).
+    "staff:overview": {
+        "obj": None,
+        "get": {
+            "anonymous": LOGIN,
+            **{
+                r: 200 if r in {"head", "head_other", "pr", "sysadmin"} else 403
+                for r in list(ROLES)[1:]
+            },
+        },
+    },
     # --- staff: requests ---------------------------------------------------------------------
     "staff:request_new": {
         "obj": None,
@@ -166,6 +179,23 @@ EXPECTED: dict[str, dict] = {
             "sysadmin": 200,
         },
     },
+    # Issue 11 §5: the printable record and its PDF — exactly who may see the request.
+    **{
+        name: {
+            "obj": "request",
+            "get": {
+                "anonymous": LOGIN,
+                "operator_other": 403,
+                "operator": 200,
+                "manager": 200,
+                "head_other": 403,
+                "head": 200,
+                "pr": 200,
+                "sysadmin": 200,
+            },
+        }
+        for name in ("staff:request_print", "staff:request_pdf")
+    },
     "staff:request_edit": {
         "obj": "draft",
         "get": {
@@ -195,6 +225,8 @@ EXPECTED: dict[str, dict] = {
         },
         "data": {"action": "approve", "comment": ""},
     },
+    # Issue 11 §7: the confirmed POST (the first one only asks: tests/approvals/
+    # test_form_friction.py and ``test_unconfirmed_post_changes_nothing`` below).
     "staff:request_withdraw": {
         "obj": "request",
         "get": POST_ONLY_GET,
@@ -208,6 +240,23 @@ EXPECTED: dict[str, dict] = {
             "pr": (to("staff:request_detail", "same"), UNCHANGED),
             "sysadmin": (to("staff:request_detail", "same"), UNCHANGED),
         },
+        "data": {"confirmed": "1"},
+    },
+    # Issue 11 §7: only the author deletes a draft never submitted (a colleague withdraws it).
+    "staff:request_delete": {
+        "obj": "draft",
+        "get": POST_ONLY_GET,
+        "post": {
+            "anonymous": (LOGIN, UNCHANGED),
+            "operator_other": (403, UNCHANGED),
+            "operator": (to("staff:dashboard"), DELETED),
+            "manager": (to("staff:request_detail", "same"), UNCHANGED),
+            "head_other": (403, UNCHANGED),
+            "head": (to("staff:request_detail", "same"), UNCHANGED),
+            "pr": (to("staff:request_detail", "same"), UNCHANGED),
+            "sysadmin": (to("staff:request_detail", "same"), UNCHANGED),
+        },
+        "data": {"confirmed": "1"},
     },
     # R17 (issue 8 §2): only the PR division settles a clash with the impersonation list, and
     # only for a handle the request proposes (this request proposes none that is listed).
@@ -228,6 +277,25 @@ EXPECTED: dict[str, dict] = {
     },
     # --- staff: accounts ---------------------------------------------------------------------
     "staff_accounts:list": {"obj": None, "get": STAFF_PAGE},
+    # Issue 11 §2 (accounts.permissions.can_export_accounts): the PR division and the system
+    # administrator (everything), heads (their own scope, so head_other too); never operators
+    # or managers.
+    **{
+        f"staff_accounts:{_name}": {
+            "obj": None,
+            "get": {
+                "anonymous": LOGIN,
+                "operator_other": 403,
+                "operator": 403,
+                "manager": 403,
+                "head_other": 200,
+                "head": 200,
+                "pr": 200,
+                "sysadmin": 200,
+            },
+        }
+        for _name in ("export_csv", "export_xlsx")
+    },
     "staff_accounts:detail": {
         "obj": "account",
         "get": {
@@ -262,7 +330,7 @@ EXPECTED.update(
                 **dict.fromkeys(list(ROLES)[1:], (403, UNCHANGED)),
                 "pr": (to("staff_impersonation:queue"), "report_dismissed"),
             },
-            "data": {"note": "公式の別アカウントでした。"},
+            "data": {"note": "公式の別アカウントでした。", "confirmed": "1"},  # issue 11 §7
         },
         "staff_impersonation:resolve": {
             "obj": "warning",
@@ -414,6 +482,27 @@ EXPECTED.update(
         },
     }
 )
+# Issue 11 §1: the import of existing accounts — the PR division only (onboarding.permissions;
+# the system administrator may not import). tests/onboarding/test_views.py covers the demo roles.
+EXPECTED.update(
+    {
+        "staff_import:upload": {"obj": None, "get": PR_ONLY_PAGE},
+        "staff_import:history": {"obj": None, "get": PR_ONLY_PAGE},
+        "staff_import:detail": {"obj": "import", "get": PR_ONLY_PAGE},
+        "staff_import:template_xlsx": {"obj": None, "get": PR_ONLY_PAGE},
+        "staff_import:template_csv": {"obj": None, "get": PR_ONLY_PAGE},
+        "staff_import:confirm": {
+            "obj": None,
+            "get": POST_ONLY_GET,
+            "post": {
+                "anonymous": (LOGIN, UNCHANGED),
+                **dict.fromkeys(list(ROLES)[1:], (403, UNCHANGED)),
+                "pr": (to("staff_import:upload"), UNCHANGED),  # nothing was checked first
+            },
+            "data": {"token": "not-checked"},
+        },
+    }
+)
 
 
 # Reviews (R12, R10; issue 10 §3): the default configuration has neither switch on, so the
@@ -463,7 +552,11 @@ CHECKLIST = {f"checklist-{r}": "on" for r in ("R6", "R7", "R11", "R14")}
 def change_request(users, account, *, submitted: bool) -> ApprovalRequest:
     req = services.request_create(kind=RequestKind.CHANGE, actor=users["operator"], account=account)
     if submitted:
-        services.request_submit(req=req, actor=users["operator"], data={**req.payload, **CHECKLIST})
+        # A change that changes something (issue 11 §7: an unchanged one is not submitted).
+        change = {"policy-operating_hours": "平日9時から17時まで投稿します。"}
+        services.request_submit(
+            req=req, actor=users["operator"], data={**req.payload, **change, **CHECKLIST}
+        )
     return ApprovalRequest.objects.get(pk=req.pk)
 
 
@@ -493,6 +586,10 @@ def the_object(kind: str | None, users, account):
         return change_request(users, account, submitted=False)
     if kind == "account":
         return account
+    if kind == "import":  # issue 11 §1: a past import of existing accounts
+        from onboarding.models import AccountImport
+
+        return AccountImport.objects.create(file_name="台帳.xlsx", file_sha256="0" * 64)
     if kind == "incident":
         from incidents.services import incident_record
 
@@ -523,8 +620,8 @@ def world(obj) -> dict:
         ),
     }
     if obj is not None:
-        fresh = type(obj).objects.get(pk=obj.pk)
-        snap["object"] = {
+        fresh = type(obj).objects.filter(pk=obj.pk).first()  # None: deleted (DELETED)
+        snap["object"] = fresh and {
             f.attname: getattr(fresh, f.attname)
             for f in type(obj)._meta.concrete_fields
             if f.attname != "updated_at"
@@ -624,6 +721,10 @@ def test_post(name, role, client, users, tourism_account):
         assert after["requests"] == before["requests"]
         assert after["decisions"] == before["decisions"] + 1
         assert obj.decisions.order_by("pk").last().actor_id == user.pk
+    elif effect == DELETED:
+        assert after["object"] is None
+        assert after["requests"] == before["requests"] - 1
+        assert after["decisions"] == before["decisions"]
     elif effect == "report_dismissed":
         obj.refresh_from_db()
         assert obj.status == ReportStatus.DISMISSED
@@ -641,6 +742,37 @@ def test_post(name, role, client, users, tourism_account):
         assert again.status_code == 302
     else:  # pragma: no cover - a typo in the table
         pytest.fail(f"unknown effect {effect!r}")
+
+
+# Issue 11 §7: withdraw, delete and 対応不要 ask first. A POST without confirmed=1 changes
+# nothing for anyone: who may act is shown the question (200), everyone else is refused as
+# the confirmed POST is.
+CONFIRMED_URLS = [
+    name for name, spec in EXPECTED.items() if spec.get("data", {}).get("confirmed") == "1"
+]
+UNCONFIRMED_CASES = [(name, role) for name in CONFIRMED_URLS for role in ROLES]
+
+
+@pytest.mark.parametrize(
+    ("name", "role"), UNCONFIRMED_CASES, ids=[f"{n}-{r}" for n, r in UNCONFIRMED_CASES]
+)
+def test_unconfirmed_post_changes_nothing(name, role, client, users, tourism_account):
+    spec = EXPECTED[name]
+    expected, effect = spec["post"][role]
+    obj = the_object(spec["obj"], users, tourism_account)
+    login_as(client, users, role)
+    path = url_for(name, obj)
+    before = world(obj)
+    data = {k: v for k, v in spec.get("data", {}).items() if k != "confirmed"}
+    response = client.post(path, data)
+    assert world(obj) == before
+    if effect == UNCHANGED:
+        check_response(response, expected, path=path, obj=obj)
+    else:
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "本当に" in page or "削除しますか" in page
+        assert 'name="confirmed" value="1"' in page
 
 
 # --- Decision buttons and decisions, at both steps -----------------------------------------
@@ -688,7 +820,8 @@ def test_decide_by_post_changes_only_what_the_decider_may(
     before = world(req)
     response = client.post(
         reverse("staff:request_decide", args=[req.pk]),
-        {"action": action, "comment": "理由を記入しました。"},
+        # confirmed: a reject asks first (issue 11 §7; approve and return never ask).
+        {"action": action, "comment": "理由を記入しました。", "confirmed": "1"},
     )
     req.refresh_from_db()
     if role == DECIDERS[step_state]:

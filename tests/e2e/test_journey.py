@@ -224,7 +224,8 @@ def test_registration_from_draft_to_public_list(staff, page):
     mine = dashboard_section(operator, "あなたの申請")
     expect(mine.get_by_role("row").filter(has_text=NEW_NAME)).to_contain_text("差し戻し")
     mine.get_by_role("link", name=NEW_NAME).click()
-    expect(operator.get_by_text(comment)).to_be_visible()
+    # Issue 11 §6: the reason is at the top of the page (and in the decisions below).
+    expect(operator.locator("#return-reason")).to_contain_text(comment)
     operator.get_by_role("link", name="編集する").click()
     expect(
         operator.get_by_role("alert").filter(has_text="所属長から差し戻されました")
@@ -236,7 +237,9 @@ def test_registration_from_draft_to_public_list(staff, page):
     field(account, "発信の目的（概要）").fill(revised)
     operator.get_by_role("button", name="提出する").click()
     expect(title_heading(operator)).to_contain_text("所属長の承認待ち")
-    expect(operator.get_by_role("row", name=re.compile(r"^発信の目的（概要）"))).to_contain_text(
+    # Issue 11 §7: the decider sees what changed since the returned round, old beside new.
+    since = operator.locator("#since-last")
+    expect(since.get_by_role("row", name=re.compile(r"^発信の目的（概要）"))).to_contain_text(
         revised
     )
 

@@ -71,9 +71,13 @@ def test_an_official_account_cannot_be_recorded_as_a_fake(client, users, bousai_
 
 def test_dismiss_and_resolve(client, users, a_report):
     client.force_login(users["pr"])
-    client.post(
-        reverse("staff_impersonation:dismiss", args=[a_report.pk]), {"note": "本物の民間団体"}
-    )
+    url = reverse("staff_impersonation:dismiss", args=[a_report.pk])
+    # Issue 11 §7: the first POST only asks 「本当に…？」; the confirmed one closes the report.
+    asked = client.post(url, {"note": "本物の民間団体"})
+    assert "本当に「対応不要」にしますか？" in asked.content.decode()
+    a_report.refresh_from_db()
+    assert a_report.status == "new"
+    client.post(url, {"note": "本物の民間団体", "confirmed": "1"})
     a_report.refresh_from_db()
     assert (a_report.status, a_report.staff_note) == ("dismissed", "本物の民間団体")
     fake = KnownImpersonation.objects.create(
