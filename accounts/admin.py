@@ -8,7 +8,32 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import FormerIdentifier, Officer, OfficialAccount, Service
-from core.admin import ViewOnlyAdminMixin, ViewOnlyInlineMixin
+from accounts.search import terms
+from accounts.text_match import contains_term
+from core.admin import LargeTableMixin, ViewOnlyAdminMixin, ViewOnlyInlineMixin
+from organization.admin import DepartmentListFilter
+
+# As the staff and public lists (staff.filters.Q_LENGTH): longer keywords are cut.
+SEARCH_LENGTH = 100
+
+
+class FoldedAccountSearchMixin(LargeTableMixin):
+    """Issue 12 §4: the admin searches accounts (or the rows of an account) as the public and
+    staff lists do: keywords folded (full/half width, kana, case, the name's reading) and
+    found in ``search_text`` (name, reading, ID, service, department, purpose) through its
+    trigram index on PostgreSQL — not Django's ILIKE over five columns of 100 000 rows
+    (620 ms for 観光)."""
+
+    account_path = ""  # "account__" for the rows of an account
+    search_help_text = _(
+        "アカウント名・よみ・ID・サービス・部署・目的で探します"
+        "（全角・半角、ひらがな・カタカナの違いは区別しません）。"
+    )
+
+    def get_search_results(self, request, queryset, search_term):
+        for term in terms(search_term[:SEARCH_LENGTH]):
+            queryset = queryset.filter(contains_term(term, f"{self.account_path}search_text"))
+        return queryset, False
 
 
 @admin.register(Service)
@@ -39,7 +64,7 @@ class FormerIdentifierInline(ViewOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(OfficialAccount)
-class OfficialAccountAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+class OfficialAccountAdmin(FoldedAccountSearchMixin, ViewOnlyAdminMixin, SimpleHistoryAdmin):
     """View-only (ADR 0010): an account changes only through a request that the department
     head and the PR division approved (R1, R2); the record is kept after closure
     (002 §3(8), 003 §5(1))."""
@@ -53,11 +78,16 @@ class OfficialAccountAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
         "badge_status",
         "listed_at",
     )
-    list_filter = ("status", "service", "badge_status", "info_class", "department")
-    search_fields = ("display_name", "identifier", "url", "department__name", "purpose")
+    list_filter = (
+        "status",
+        "service",
+        "badge_status",
+        "info_class",
+        ("department", DepartmentListFilter),
+    )
+    search_fields = ("search_text",)  # FoldedAccountSearchMixin
     list_select_related = ("service", "department__parent__parent")
     autocomplete_fields = ("department",)
-    date_hierarchy = "listed_at"
     # policies.admin adds the rules and policy versions (policies sit above accounts).
     inlines: list[type[InlineModelAdmin[Any, Any]]] = [OfficerInline, FormerIdentifierInline]
     fieldsets = (
@@ -89,7 +119,7 @@ class OfficialAccountAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(FormerIdentifier)
-class FormerIdentifierAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+class FormerIdentifierAdmin(LargeTableMixin, ViewOnlyAdminMixin, SimpleHistoryAdmin):
     """View-only (ADR 0010): the handle history is written by an approved rename, an import
     or the PR division on the staff account page (issue 14), and kept as evidence of what the
     registry vouched for when."""
@@ -98,4 +128,3 @@ class FormerIdentifierAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
     list_filter = ("source", "service")
     search_fields = ("identifier", "account__display_name", "note")
     list_select_related = ("service", "account__service")
-    date_hierarchy = "used_until"

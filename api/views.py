@@ -79,9 +79,7 @@ class AccountList(generics.ListAPIView):
     pagination_class = Pagination
 
     def get_queryset(self):
-        return selectors.ListFilter.from_query(self.request.query_params).apply(
-            selectors.listed_accounts()
-        )
+        return selectors.listed_matching(selectors.ListFilter.from_query(self.request.query_params))
 
 
 @extend_schema(

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from approvals.models import ApprovalRequest, Decision, OfficerReplacement
-from core.admin import ViewOnlyAdminMixin, ViewOnlyInlineMixin
+from core.admin import LargeTableMixin, ViewOnlyAdminMixin, ViewOnlyInlineMixin
 
 
 class DecisionInline(ViewOnlyInlineMixin, admin.TabularInline):
@@ -9,7 +9,7 @@ class DecisionInline(ViewOnlyInlineMixin, admin.TabularInline):
     fields = ("created_at", "round", "step", "action", "actor", "comment")
 
 
-class ReadOnlyAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(LargeTableMixin, ViewOnlyAdminMixin, admin.ModelAdmin):
     """The workflow's record: changed only through the workflow, never deleted (ADR 0010)."""
 
 

@@ -102,8 +102,11 @@ def _side_by_side(
     return out
 
 
-def compare(req: ApprovalRequest, *, user: User) -> list[tuple[str, list[Row]]]:
-    """For a change request: (section title, rows) with current and proposed values."""
+def compare(
+    req: ApprovalRequest, *, user: User, proposed: Proposal | None = None
+) -> list[tuple[str, list[Row]]]:
+    """For a change request: (section title, rows) with current and proposed values
+    (``proposed``: the request's own proposal, when the page has built it already)."""
     if req.kind != RequestKind.CHANGE:
         return []
     current = Proposal.of(
@@ -111,7 +114,9 @@ def compare(req: ApprovalRequest, *, user: User) -> list[tuple[str, list[Row]]]:
         user=user,
         data=initial_payload(kind=RequestKind.CHANGE, user=user, account=req.account),
     )
-    return _side_by_side(req.kind, current, Proposal.of(req, user=user), checklist=False)
+    if proposed is None or proposed.user != user or proposed.data is not req.payload:
+        proposed = Proposal.of(req, user=user)
+    return _side_by_side(req.kind, current, proposed, checklist=False)
 
 
 @dataclass(frozen=True)
@@ -128,12 +133,17 @@ class SinceLastRound:
 
 
 def since_previous_round(
-    req: ApprovalRequest, decisions: Iterable[Decision] | None = None
+    req: ApprovalRequest,
+    decisions: Iterable[Decision] | None = None,
+    *,
+    latest: Proposal | None = None,
 ) -> SinceLastRound | None:
     """The fields that differ between the payload submitted in the previous round and the
     latest one (``Decision.payload`` of the SUBMIT rows), for whoever decides after a return.
     None in the first round, or when a round's payload was not recorded (submitted before
-    the payload was kept)."""
+    the payload was kept). ``latest``: the request's proposal as the page built it, used
+    for the latest round when that is what was submitted (each proposal is validated
+    against the database: issue 12 §4)."""
     if req.round < 2:
         return None
     if decisions is None:
@@ -143,11 +153,10 @@ def since_previous_round(
     if before is None or after is None:
         return None
     user = req.requester
+    if latest is None or latest.user != user or latest.data != after:
+        latest = Proposal.of(req, user=user, data=after)
     sides = _side_by_side(
-        req.kind,
-        Proposal.of(req, user=user, data=before),
-        Proposal.of(req, user=user, data=after),
-        checklist=True,
+        req.kind, Proposal.of(req, user=user, data=before), latest, checklist=True
     )
     changed = [(title, [r for r in rows if r.changed]) for title, rows in sides]
     return SinceLastRound(

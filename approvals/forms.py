@@ -68,12 +68,14 @@ class AccountSectionForm(AccountIdentityFormMixin):
             # Operators file for their own department and the units below it — and a request
             # stays valid for its own department when its requester has moved since (the
             # April 人事異動, issue 8 §4): the head of that department approved it.
-            scope = set(descendant_ids(user.department_id))
+            roots = [user.department_id]
             if request_department is not None:
-                scope |= set(descendant_ids(request_department.pk))
+                roots.append(request_department.pk)
+            scope = descendant_ids(*roots)
+            # With the units above: the request page shows the choice by its full name.
             model_choice_field(self, "department").queryset = Department.objects.filter(
                 pk__in=scope
-            )
+            ).select_related("parent__parent")
 
     def clean(self):
         super().clean()

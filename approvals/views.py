@@ -120,6 +120,8 @@ def request_edit(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
 @rule(permissions.can_view_request, load=_requests)
 def request_detail(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
     decisions = req.decisions.select_related("actor").all()
+    # Built once and shared by the summary, the comparison and "since the last round":
+    # each proposal validates its forms against the database (issue 12 §4).
     proposal = Proposal.of(req, user=req.requester)
     return render(
         request,
@@ -128,7 +130,7 @@ def request_detail(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
             "req": req,
             "decisions": decisions,
             "proposal": proposal,
-            "diff": compare(req, user=req.requester) if req.is_open else [],
+            "diff": compare(req, user=req.requester, proposed=proposal) if req.is_open else [],
             "summary": summary(proposal),
             "step": permissions.decision_step(request.user, req),
             "can_edit": permissions.can_edit_request(request.user, req),
@@ -140,7 +142,7 @@ def request_detail(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
             "comment_max": LONG_TEXT_MAX,
             # Issue 11 §6, §7: the return reason at the top; what changed since the last round.
             "returned": selectors.latest_return(req, decisions),
-            "since_last": since_previous_round(req, decisions),
+            "since_last": since_previous_round(req, decisions, latest=proposal),
         },
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import random
 import threading
 from array import array
@@ -12,8 +13,8 @@ from dataclasses import dataclass, field
 
 from bench.client import client_process, request_bytes
 from bench.common import CLK_TCK, BenchError, log
-from bench.cpu import cpu_seconds, machine_jiffies, snapshot
-from bench.targets import Target, zipf_cum_weights
+from bench.cpu import ConnectionSampler, cpu_seconds, machine_jiffies, snapshot
+from bench.targets import STAFF, Target, zipf_cum_weights
 
 # --- One measurement ------------------------------------------------------------------------
 
@@ -32,6 +33,11 @@ class Result:
     db_cpu: float = 0.0  # PostgreSQL backends of our database
     redis_cpu: float = 0.0
     machine_busy: float = 0.0  # CPU-seconds, all processes
+    concurrency: int = 0
+    loadavg: float | None = None  # the machine's 1-minute load average as the slice began
+    worker_cpu: dict[int, float] = field(default_factory=dict)  # CPU-s per worker
+    worker_conns: Counter = field(default_factory=Counter)  # connections held, summed samples
+    conn_samples: int = 0
 
     @property
     def others_cpu(self) -> float:
@@ -54,6 +60,12 @@ class Result:
         self.db_cpu += other.db_cpu
         self.redis_cpu += other.redis_cpu
         self.machine_busy += other.machine_busy
+        for pid, sec in other.worker_cpu.items():
+            self.worker_cpu[pid] = self.worker_cpu.get(pid, 0.0) + sec
+        self.worker_conns.update(other.worker_conns)
+        self.conn_samples += other.conn_samples
+        if other.loadavg is not None:
+            self.loadavg = max(self.loadavg or 0.0, other.loadavg)
 
     @property
     def stack_ms(self) -> float:
@@ -81,25 +93,42 @@ class Result:
         return self.xcache.get("hit", 0) / seen if seen else None
 
 
-def measure(
-    target: Target, port: int, args, gunicorn_pid: int, seconds: float, seed: int
-) -> Result:
-    """One slice: ``--concurrency`` client processes against one target for ``seconds``."""
+def concurrency_of(target: Target, args) -> int:
+    """Staff and admin pages are judged by latency: one signed-in person at a time by default
+    (``--staff-concurrency``); everything else by throughput under ``--concurrency``."""
+    return args.staff_concurrency if target.kind == STAFF else args.concurrency
+
+
+def measure(target: Target, port: int, args, server, seconds: float, seed: int) -> Result:
+    """One slice: ``concurrency_of(target)`` client processes against a target for
+    ``seconds``, sampling meanwhile which worker holds each client connection."""
     ctx = multiprocessing.get_context("fork")
-    requests = [request_bytes(p, port) for p in target.paths]
+    conc = concurrency_of(target, args)
+    cookie = server.sessions.get(target.role, "")
+    requests = [request_bytes(p, port, cookie) for p in target.paths]
     order = list(range(len(requests)))
     # The same popularity ranking in every round (popular paths spread over the id range);
     # the clients' random draws differ per round and per process.
     random.Random(f"{args.seed}:{target.name}").shuffle(order)
     requests = [requests[i] for i in order]
     cum = zipf_cum_weights(len(requests), args.zipf)
-    barrier = ctx.Barrier(args.concurrency + 1)
+    barrier = ctx.Barrier(conc + 1)
     procs, pipes = [], []
-    for i in range(args.concurrency):
+    for i in range(conc):
         recv, send = ctx.Pipe(duplex=False)
         p = ctx.Process(
             target=client_process,
-            args=(port, requests, cum, seconds, f"{seed}:{i}", args.per_conn, barrier, send),
+            args=(
+                port,
+                requests,
+                cum,
+                seconds,
+                f"{seed}:{i}",
+                args.per_conn,
+                args.client_timeout,
+                barrier,
+                send,
+            ),
             daemon=True,
         )
         p.start()
@@ -110,21 +139,25 @@ def measure(
         barrier.wait(timeout=60)
     except threading.BrokenBarrierError:
         raise BenchError(f"{target.name}: client processes did not start") from None
+    load_at_start = os.getloadavg()[0]
     busy0, _ = machine_jiffies()
-    snap0 = snapshot(gunicorn_pid, args.db_name)
+    snap0 = snapshot(server.pid, args.db_name, server.extra_pids)
+    sampler = ConnectionSampler(server.pid, port)
+    sampler.start()
     results = []
     for p, pipe in zip(procs, pipes, strict=True):
-        if pipe.poll(seconds + 60):
+        if pipe.poll(seconds + args.client_timeout + 30):
             results.append(pipe.recv())
         p.join(timeout=10)
         if p.is_alive():  # our own child, by object
             p.terminate()
+    sampler.stop()
     busy1, _ = machine_jiffies()
-    snap1 = snapshot(gunicorn_pid, args.db_name)
+    snap1 = snapshot(server.pid, args.db_name, server.extra_pids)
     if len(results) != len(procs):
         raise BenchError(f"{target.name}: {len(procs) - len(results)} client(s) hung")
 
-    res = Result(target)
+    res = Result(target, concurrency=conc, loadavg=load_at_start)
     lat = array("d")
     for r in results:
         lat.frombytes(r["latencies"])
@@ -139,16 +172,21 @@ def measure(
     res.db_cpu = cpu_seconds(snap0["postgres"], snap1["postgres"])
     res.redis_cpu = cpu_seconds(snap0["redis"], snap1["redis"])
     res.machine_busy = (busy1 - busy0) / CLK_TCK
+    for pid in snap1["workers"]:
+        res.worker_cpu[pid] = (snap1["workers"][pid] - snap0["workers"].get(pid, 0)) / CLK_TCK
+    res.worker_conns, res.conn_samples = sampler.counts, sampler.samples
     return res
 
 
 PHASES = {
     "cold": "COLD — right after an approval: the cache is empty, URLs drawn by Zipf popularity",
     "warm": "STEADY STATE — between approvals: every URL of the pool has been served once",
+    "staff": "STAFF AND ADMIN PAGES — signed in (PR division `pr`, system admin `admin`), "
+    "judged by latency",
 }
 
 
-def run_phase(name: str, targets, port: int, args, gunicorn, quiet) -> list[Result]:
+def run_phase(name: str, targets, port: int, args, server, quiet) -> list[Result]:
     """Load every target; targets take turns (``--rounds`` slices each), so that anything else
     running on the machine disturbs them alike and the ratios to the trivial view stay
     comparable."""
@@ -156,7 +194,7 @@ def run_phase(name: str, targets, port: int, args, gunicorn, quiet) -> list[Resu
     for rnd in range(args.rounds):
         for t in targets:
             load = quiet()
-            r = measure(t, port, args, gunicorn.pid, args.seconds / args.rounds, rnd)
+            r = measure(t, port, args, server, args.seconds / args.rounds, rnd)
             log(
                 f"{name} round {rnd + 1}/{args.rounds} {t.name}: {r.rps:.0f} req/s, "
                 f"p50 {r.pct(50):.1f} ms, p99 {r.pct(99):.1f} ms, {r.n_errors} errors, "

@@ -48,12 +48,33 @@ from pathlib import Path
 
 from bench.common import PYTHON, ROOT, BenchError, log
 from bench.cpu import QuietWaiter
-from bench.environment import bench_env, create_db, drop_cache_keys, drop_db, load_accounts, manage
+from bench.environment import (
+    bench_env,
+    create_db,
+    drop_cache_keys,
+    drop_db,
+    ensure_request,
+    load_data,
+    manage,
+    simulate_approval,
+    vacuum_analyze,
+)
 from bench.measure import PHASES, Result, run_phase
 from bench.profiling import profile_main
-from bench.report import print_table
-from bench.server import fill_cache, free_port, start_gunicorn, stop_gunicorn, tail, warm
-from bench.targets import build_targets
+from bench.report import print_memory, print_table, worker_memory
+from bench.server import (
+    fill_cache,
+    free_port,
+    sign_in,
+    start_gunicorn,
+    start_task_worker,
+    stop_gunicorn,
+    tail,
+    warm,
+)
+from bench.targets import BASELINE, JSON_DUMP_PATHS, STAFF, build_targets
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 — demo.data.DEMO_PASSWORD, the published one
 
 # --- Main ------------------------------------------------------------------------------------
 
@@ -69,9 +90,32 @@ def parse_args(argv=None):
         help="split each target's time into turns taken in rotation",
     )
     p.add_argument("--concurrency", type=int, default=8, help="client processes/connections")
-    p.add_argument("--workers", type=int, default=3, help="gunicorn workers")
-    p.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
-    p.add_argument("--threads", type=int, default=4, help="threads per worker (gthread)")
+    p.add_argument(
+        "--staff-concurrency",
+        type=int,
+        default=1,
+        help="client processes for the staff and admin pages (judged by latency)",
+    )
+    p.add_argument(
+        "--gunicorn-conf",
+        default="auto",
+        help="gunicorn config file; 'auto' = config/gunicorn.conf.py when it exists, 'none'",
+    )
+    p.add_argument("--workers", type=int, help="gunicorn workers (default: conf, else 3)")
+    p.add_argument(
+        "--worker-class", choices=["sync", "gthread"], help="default: conf, else gthread"
+    )
+    p.add_argument("--threads", type=int, help="threads per worker (default: conf, else 4)")
+    p.add_argument(
+        "--keep-alive", type=int, help="gunicorn --keep-alive seconds (0: close after each)"
+    )
+    p.add_argument(
+        "--task-worker",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="run manage.py db_worker beside gunicorn (auto: when public/tasks.py exists)",
+    )
+    p.add_argument("--client-timeout", type=float, default=120, help="socket time-out, s")
     p.add_argument(
         "--per-conn", type=int, default=100, help="requests per kept-alive client connection"
     )
@@ -82,9 +126,9 @@ def parse_args(argv=None):
     p.add_argument("--no-profile", dest="profile", action="store_false")
     p.add_argument(
         "--phases",
-        default="cold,warm",
+        default="cold,warm,staff",
         type=lambda v: [x.strip() for x in v.split(",") if x.strip() in PHASES],
-        help="cold (empty cache, as right after an approval) and/or warm (steady state)",
+        help="cold (right after an approval), warm (steady state), staff (signed-in pages)",
     )
     p.add_argument(
         "--wait-quiet",
@@ -102,7 +146,7 @@ def parse_args(argv=None):
     p.add_argument(
         "--reuse-db",
         action="store_true",
-        help="skip create/migrate/seed: use --db-name as left by --keep-db",
+        help="use --db-name as left by --keep-db: migrate (new indexes) and VACUUM, no seed",
     )
     p.add_argument("--db-name", default="sns_bench")
     p.add_argument("--pg-host", default="127.0.0.1")
@@ -110,8 +154,13 @@ def parse_args(argv=None):
     p.add_argument("--pg-user", default="postgres")
     p.add_argument("--cache-url", default="redis://127.0.0.1:6379/1")
     args = p.parse_args(argv)
-    if args.worker_class == "sync":
-        args.threads = 1
+    if args.gunicorn_conf == "auto":
+        conf = ROOT / "config" / "gunicorn.conf.py"
+        args.gunicorn_conf = conf if conf.exists() else None
+    elif args.gunicorn_conf == "none":
+        args.gunicorn_conf = None
+    if args.task_worker == "auto":
+        args.task_worker = "on" if (ROOT / "public" / "tasks.py").exists() else "off"
     return args
 
 
@@ -132,62 +181,98 @@ def seed_database(args, env) -> str:
         f"{t:.1f} s wall" + (f" ({own[1]} s inside seed_bulk_accounts)" if own else "")
     )
     log(seed_line)
-    return seed_line
+    t = vacuum_analyze(args)
+    log(f"VACUUM ANALYZE: {t:.1f} s")
+    return seed_line + f"; VACUUM ANALYZE {t:.1f} s"
 
 
-def measure_phases(targets, port, args, gunicorn, quiet):
-    """The cold phase, then the warm one (after every URL was cached): (phases, cache fills)."""
-    phases: list[tuple[str, list[Result]]] = []
+def update_database(args, env) -> str:
+    """A kept database, possibly seeded by older code: the new migrations (indexes), then
+    VACUUM ANALYZE, so that before and after runs meet the same physical state."""
+    t, out = manage(env, "migrate", "--noinput", capture=True)
+    applied = out.count("Applying ")
+    v = vacuum_analyze(args)
+    line = (
+        f"seed: reused {args.db_name}; migrate {t:.1f} s ({applied} applied), "
+        f"VACUUM ANALYZE {v:.1f} s"
+    )
+    log(line)
+    return line
+
+
+def measure_phases(targets, server, args, env, quiet):
+    """cold (right after a simulated approval), warm (every URL cached), staff (signed in):
+    ([(phase, title, results)], cache fills)."""
+    port = server.port
+    public = [t for t in targets if t.kind != STAFF]
+    staff = [t for t in targets if t.kind == STAFF]
+    phases: list[tuple[str, str, list[Result]]] = []
     if "cold" in args.phases:
-        # Each run has a cache of its own: this is the state right after an approval (every
-        # page is rendered again on its first request), seen through Zipf popularity.
-        phases.append((PHASES["cold"], run_phase("cold", targets, port, args, gunicorn, quiet)))
+        # Each run has a cache of its own, and an approval starts a new public generation:
+        # every page is rendered again on its first request (or warmed by the task worker,
+        # where the code has one), seen through Zipf popularity.
+        simulate_approval(env)
+        phases.append(
+            ("cold", PHASES["cold"], run_phase("cold", public, port, args, server, quiet))
+        )
     fills = []
     if "warm" in args.phases:
-        for t in targets:
+        for t in public:
             seconds = fill_cache(t, port)
             fills.append((t, seconds))
             log(f"cached every URL of {t.name} ({len(t.paths)}) in {seconds:.1f} s")
-        phases.append((PHASES["warm"], run_phase("warm", targets, port, args, gunicorn, quiet)))
+        phases.append(
+            ("warm", PHASES["warm"], run_phase("warm", public, port, args, server, quiet))
+        )
+    if "staff" in args.phases and staff:
+        phases.append(
+            ("staff", PHASES["staff"], run_phase("staff", staff, port, args, server, quiet))
+        )
     return phases, fills
 
 
-def print_results(phases, fills, args, n_accounts, seed_line, log_tail) -> bool:
+def print_results(phases, fills, args, server, n_accounts, seed_line, log_tail) -> bool:
     """Print the tables, the cache fills and the seed time; True when a request failed."""
-    for title, results in phases:
-        print_table(results, args, n_accounts, title)
+    for phase, title, results in phases:
+        base = next((r for r in results if r.target.kind == BASELINE), None)
+        if base is None:  # the staff table: trivial as measured in the last public phase
+            base = next((r for _p, _t, rs in phases for r in rs if r.target.kind == BASELINE), None)
+        print_table(results, base, args, server, n_accounts, title, phase)
     if fills:
         print("\nEvery URL of a target requested once (8 at a time) after the cold phase:")
         for t, seconds in fills:
             print(
-                f"  {t.name:<25} {len(t.paths):5d} URLs in {seconds:6.1f} s"
+                f"  {t.name:<30} {len(t.paths):5d} URLs in {seconds:6.1f} s"
                 f" = {len(t.paths) / seconds:7.1f} URLs/s"
             )
     if seed_line:
         print(seed_line)
-    if any(r.n_errors for _title, results in phases for r in results):
+    if any(r.n_errors for _p, _title, results in phases for r in results):
         print(f"\ngunicorn log (last lines):\n{log_tail}")
         return True
     return False
 
 
-def profile_samples(targets) -> list[tuple[str, str]]:
-    """One URL of each page to profile: (label, path)."""
+def profile_samples(targets) -> list[tuple[str, str, str]]:
+    """One URL of each page to profile: (label, path, user to sign in as or "")."""
     by_name = {t.name: t for t in targets}
-    samples = [("trivial", "/bench/trivial/")]
+    samples = [("trivial", "/bench/trivial/", "")]
     if "list /" in by_name:
-        samples.append(("list", "/"))
+        samples.append(("list", "/", ""))
     if "list /?page=N" in by_name:
-        samples.append(("list page", by_name["list /?page=N"].paths[-1]))
+        samples.append(("list page", by_name["list /?page=N"].paths[-1], ""))
     if "account /accounts/<id>/" in by_name:
-        samples.append(("account", by_name["account /accounts/<id>/"].paths[-1]))
+        samples.append(("account", by_name["account /accounts/<id>/"].paths[-1], ""))
     for name, label in (("verify API", "verify API"), ("verify page", "verify page")):
         vt = next((t for n, t in by_name.items() if n.startswith(name)), None)
         if vt:
             samples.append(
-                (f"{label} (registered)", next(p for p in vt.paths if "nosuch" not in p))
+                (f"{label} (registered)", next(p for p in vt.paths if "nosuch" not in p), "")
             )
-            samples.append((f"{label} (unknown)", next(p for p in vt.paths if "nosuch" in p)))
+            samples.append((f"{label} (unknown)", next(p for p in vt.paths if "nosuch" in p), ""))
+    for t in targets:
+        if t.name.startswith(("search", "open data")) or t.kind == STAFF:
+            samples.append((t.name, t.paths[-1], t.role))
     return samples
 
 
@@ -205,9 +290,9 @@ def profile(targets, env) -> bool:
     return True
 
 
-def clean_up(args, gunicorn, prefix, created_db, tmp) -> None:
+def clean_up(args, server, prefix, created_db, tmp) -> None:
     """Stop gunicorn, delete this run's cache keys, drop the database unless it is kept."""
-    stop_gunicorn(gunicorn)
+    stop_gunicorn(server)
     drop_cache_keys(args, prefix)
     if args.keep_db or args.reuse_db:
         log(
@@ -220,6 +305,35 @@ def clean_up(args, gunicorn, prefix, created_db, tmp) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
+def prepare_targets(args, server, targets) -> list:
+    """Sign in for the staff targets, find the JSON dump's URL, warm every target; the targets
+    that exist in this version of the code."""
+    roles = {t.role for t in targets if t.role}
+    if roles:
+        sign_in(server, roles, DEMO_PASSWORD)
+    kept = []
+    for t in targets:
+        if t.optional:
+            for path in JSON_DUMP_PATHS:
+                t.paths = [path]
+                if warm(t, server):
+                    break
+            else:
+                log(f"skipped {t.name}: none of {', '.join(JSON_DUMP_PATHS)} exists (404)")
+                continue
+        else:
+            warm(t, server)
+        kept.append(t)
+    return kept
+
+
+def select(targets, only: str | None):
+    if not only:
+        return targets
+    wanted = [w.strip() for w in only.split(",")]
+    return [targets[0]] + [t for t in targets[1:] if any(t.name.startswith(w) for w in wanted)]
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     os.chdir(ROOT)
@@ -227,8 +341,8 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="sns-bench-"))
     prefix = f"bench{secrets.token_hex(4)}"
     env = bench_env(args, str(tmp / "static"), prefix)
-    gunicorn = None
-    seed_line = "seed: skipped (--reuse-db)" if args.reuse_db else ""
+    server = None
+    seed_line = ""
     failed = False
     created_db = False
     try:
@@ -237,6 +351,7 @@ def main(argv=None) -> int:
             subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True)
         if args.reuse_db:
             log(f"reusing database {args.db_name}")
+            seed_line = update_database(args, env)
         else:
             log(f"creating database {args.db_name}")
             create_db(args)
@@ -244,27 +359,26 @@ def main(argv=None) -> int:
             seed_line = seed_database(args, env)
         t, _ = manage(env, "collectstatic", "--noinput", capture=True)
         log(f"collectstatic into {tmp / 'static'}: {t:.1f} s")
-        rows = load_accounts(env)
-        log(f"{len(rows)} listed accounts")
-        targets = build_targets(rows, args.pool, args.seed)
-        if args.only:
-            wanted = [w.strip() for w in args.only.split(",")]
-            targets = [targets[0]] + [
-                t for t in targets[1:] if any(t.name.startswith(w) for w in wanted)
-            ]
+        ensure_request(env)
+        data = load_data(env)
+        rows = data["accounts"]
+        log(f"{len(rows)} listed accounts, {data['staff_accounts']} in the staff list")
+        targets = select(build_targets(data, args.pool, args.seed), args.only)
 
         quiet = QuietWaiter(args.wait_quiet, args.quiet_threshold)
-        port = free_port()
-        gunicorn = start_gunicorn(args, env, port, tmp / "gunicorn.log")
-        for t in targets:
-            warm(t, port, args.workers)
+        server = start_gunicorn(args, env, free_port(), tmp / "gunicorn.log")
+        if args.task_worker == "on":
+            server.task_worker = start_task_worker(env, tmp / "task-worker.log")
+        targets = prepare_targets(args, server, targets)
         log("warmed; measuring")
-        phases, fills = measure_phases(targets, port, args, gunicorn, quiet)
-        stop_gunicorn(gunicorn)
-        if gunicorn.returncode not in (0, -signal.SIGTERM):
-            log(f"gunicorn exited with {gunicorn.returncode}")
+        phases, fills = measure_phases(targets, server, args, env, quiet)
+        memory = worker_memory(server)
+        stop_gunicorn(server)
+        if server.proc.returncode not in (0, -signal.SIGTERM):
+            log(f"gunicorn exited with {server.proc.returncode}")
         log_tail = tail(tmp / "gunicorn.log", 15)
-        failed = print_results(phases, fills, args, len(rows), seed_line, log_tail)
+        failed = print_results(phases, fills, args, server, len(rows), seed_line, log_tail)
+        print_memory(memory)
         if args.profile and not profile(targets, env):
             failed = True
     except BenchError as exc:
@@ -274,7 +388,7 @@ def main(argv=None) -> int:
         log("interrupted")
         failed = True
     finally:
-        clean_up(args, gunicorn, prefix, created_db, tmp)
+        clean_up(args, server, prefix, created_db, tmp)
     log(f"total {time.perf_counter() - run_started:.0f} s")
     return 1 if failed else 0
 

@@ -1,4 +1,5 @@
-"""What is measured: the trivial baseline and the public pages, with their URL pools."""
+"""What is measured: the trivial baseline, the public pages, the open-data files and the staff
+and admin pages, with their URL pools and how each is judged (issue 12, "Targets")."""
 
 from __future__ import annotations
 
@@ -8,13 +9,27 @@ from urllib.parse import quote
 
 # --- Targets ------------------------------------------------------------------------------
 
+BASELINE, PUBLIC, STAFF = "baseline", "public", "staff"
+# Public pages and open-data files: throughput against the trivial view in the same run.
+RATIO_TARGETS = {"cold": 0.5, "warm": 1.0}  # right after an approval / between approvals
+STAFF_TARGET_MS = 150.0  # staff and admin pages at 100 000 accounts, on a quiet machine
+# The full JSON dump (issue 12 §5) is new: the first of these that does not answer 404.
+JSON_DUMP_PATHS = ("/accounts.json", "/opendata/accounts.json", "/registry.json")
+SEARCH_WORD = "観光"  # a department word in every seeded municipality (経済観光局)
+
 
 @dataclass
 class Target:
     name: str
     paths: list[str]
-    public: bool = True  # judged against the trivial view
+    kind: str = PUBLIC  # BASELINE, PUBLIC (judged by ×trivial) or STAFF (judged by latency)
+    role: str = ""  # the demo user whose session requests it (staff and admin pages)
+    optional: bool = False  # skipped, with a note, when its first URL answers 404
     note: str = ""
+
+    @property
+    def public(self) -> bool:
+        return self.kind == PUBLIC
 
 
 def spread(items: list, n: int) -> list:
@@ -25,7 +40,14 @@ def spread(items: list, n: int) -> list:
     return [items[int(i * step)] for i in range(n)]
 
 
-def build_targets(rows, pool: int, seed: int) -> list[Target]:
+def page_paths(prefix: str, count: int, pool: int) -> tuple[list[str], int]:
+    """``prefix`` + ``page=N`` for pages spread over the whole list of ``count`` rows."""
+    pages = max(1, -(-count // 50))
+    return [f"{prefix}page={p}" for p in spread(list(range(1, pages + 1)), pool)], pages
+
+
+def build_targets(data: dict, pool: int, seed: int) -> list[Target]:
+    rows = data["accounts"]
     rng = random.Random(seed)
     picked = spread(rows, pool)
     account_paths = [f"/accounts/{pk}/" for pk, *_ in picked]
@@ -40,17 +62,80 @@ def build_targets(rows, pool: int, seed: int) -> list[Target]:
         queries.append(f"@{fake}" if len(queries) % 2 else f"https://x.com/{fake}")
     rng.shuffle(queries)
     q = [quote(s, safe="@") for s in queries]
+    word = quote(SEARCH_WORD)
 
-    pages = max(1, -(-len(rows) // 50))
-    page_paths = [f"/?page={p}" for p in spread(list(range(1, pages + 1)), pool)]
-    return [
-        Target("trivial", ["/bench/trivial/"], public=False, note="baseline, no DB"),
+    public_pages, pages = page_paths("/?", len(rows), pool)
+    staff_pages, staff_n = page_paths("/staff/accounts/?", data["staff_accounts"], pool // 10)
+    targets = [
+        Target("trivial", ["/bench/trivial/"], kind=BASELINE, note="baseline, no DB"),
         Target("list /", ["/"]),
-        Target("list /?page=N", page_paths, note=f"{len(page_paths)} pages of {pages}"),
+        Target("list /?page=N", public_pages, note=f"{len(public_pages)} pages of {pages}"),
+        Target(f"search /?q={SEARCH_WORD}", [f"/?q={word}"]),
         Target("account /accounts/<id>/", account_paths, note=f"{len(account_paths)} ids"),
         Target("verify API", [f"/api/v1/verify/?q={s}" for s in q], note=f"{len(q)} queries"),
         Target("verify page /verify/", [f"/verify/?q={s}" for s in q], note=f"{len(q)} queries"),
+        Target("open data /accounts.csv", ["/accounts.csv"]),
+        Target("open data /feed/", ["/feed/"]),
+        Target("open data JSON dump", [JSON_DUMP_PATHS[0]], optional=True),
+        Target("staff list /staff/accounts/", ["/staff/accounts/"], kind=STAFF, role="pr"),
+        Target(
+            "staff list ?page=N",
+            staff_pages,
+            kind=STAFF,
+            role="pr",
+            note=f"{len(staff_pages)} pages of {staff_n}",
+        ),
+        Target(
+            f"staff list ?q={SEARCH_WORD}", [f"/staff/accounts/?q={word}"], kind=STAFF, role="pr"
+        ),
+        Target(
+            "admin accounts changelist",
+            ["/admin/accounts/officialaccount/"],
+            kind=STAFF,
+            role="admin",
+        ),
+        Target(
+            f"admin changelist ?q={SEARCH_WORD}",
+            [f"/admin/accounts/officialaccount/?q={word}"],
+            kind=STAFF,
+            role="admin",
+        ),
     ]
+    if data.get("request_pk"):
+        pk = data["request_pk"]
+        targets.append(
+            Target(
+                "request /staff/requests/<pk>/",
+                [f"/staff/requests/{pk}/"],
+                kind=STAFF,
+                role="pr",
+                note=f"the request with the most decisions ({data.get('request_decisions')})",
+            )
+        )
+    return targets
+
+
+def judge(kind: str, phase: str, ratio: float, cpu_ratio: float, p50: float, cpu_ms: float):
+    """(target as printed, verdict on req/s or latency, verdict on CPU) for one row.
+
+    Public pages and open-data files: ×trivial ≥ 1.0 between approvals, ≥ 0.5 right after
+    one. Staff and admin pages: ≤ 150 ms, read as the median latency of one client at a time
+    and, steadier on a shared machine, as the server-side CPU per request.
+    """
+
+    def word(ok: bool) -> str:
+        return "PASS" if ok else "MISS"
+
+    if kind == PUBLIC:
+        need = RATIO_TARGETS.get(phase, RATIO_TARGETS["warm"])
+        return f"≥{need:.1f}×", word(ratio >= need), word(cpu_ratio >= need)
+    if kind == STAFF:
+        return (
+            f"≤{STAFF_TARGET_MS:.0f} ms",
+            word(p50 <= STAFF_TARGET_MS),
+            word(cpu_ms <= STAFF_TARGET_MS),
+        )
+    return "-", "-", "-"
 
 
 def zipf_cum_weights(n: int, s: float) -> list[float]:

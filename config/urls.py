@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from core.health import healthz
+
 admin.site.site_header = _("公式SNSアカウント台帳 管理")
 admin.site.site_title = _("公式SNSアカウント台帳")
 admin.site.index_title = _("システム管理")
@@ -10,6 +12,9 @@ urlpatterns = [
     # Citizens: no login (each view is marked @login_not_required).
     path("", include("public.urls")),
     path("api/", include("api.urls")),
+    # The load balancer's probe; answered by core.health.HealthCheckMiddleware before anything
+    # else (plain http, any Host), this route only if that middleware is taken out.
+    path("healthz", healthz, name="healthz"),
     # Staff: login required (LoginRequiredMiddleware); each view declares its rule (core.rules).
     path("staff/", include("staff.urls")),
     path("staff/accounts/", include("staff.account_urls")),

@@ -58,6 +58,18 @@ class ViewOnlyAdminMixin(HistoryReadOnlyMixin):
         return False
 
 
+class LargeTableMixin(_AdminBase):
+    """Issue 12 §4: the changelist of a table that grows with the registry (accounts and
+    their policies at 100 000 accounts, requests, decisions, reviews, mail). No second COUNT
+    of the whole table for "全N件" (the filtered count the pages need stays), and newest
+    first from the primary key instead of sorting every row by a model's ``ordering``
+    (242 ms for the policies at 100 000 accounts). No ``date_hierarchy`` either: it reads
+    the dates of every row shown."""
+
+    show_full_result_count = False
+    ordering = ("-pk",)
+
+
 class ViewOnlyInlineMixin(ViewOnlyAdminMixin):
     can_delete = False
     extra = 0

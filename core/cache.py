@@ -1,5 +1,5 @@
 """Caching of public pages, invalidated by anything that changes what citizens see (ADR 0006,
-0008).
+0008, 0016).
 
 A page is cached under ``public:<fingerprint>:<hash of the full path>`` together with the
 generation it was rendered in, and served only while that is still the current generation:
@@ -10,16 +10,21 @@ generation it was rendered in, and served only while that is still the current g
   closure is never followed by a stale "official" answer — whatever the cache does: nothing
   has to reach Redis for a commit to make every cached page stale, and a value once replaced
   never comes back (not even after a database restore), so an old entry never matches again;
-- the *fingerprint* changes with the deployment's configuration (the municipality's name …),
-  so a restart with a new name never serves pages rendered under the old one.
+- the *fingerprint* changes with the deployment's configuration (the municipality's name …)
+  and with the code and templates that render the pages (``core.page_store.build_version``),
+  so neither a restart with a new name nor a deploy ever serves pages rendered before it.
 
-A hit costs one primary-key ``SELECT`` and one cache read. Hits are served by
+Entries have no expiry that matters for freshness (ADR 0016): they are replaced when the
+generation changes. A hit costs one primary-key ``SELECT``; the page comes from a small
+in-process layer (core/page_store.py) or one cache read, and goes out with ``ETag`` and
+``Content-Length`` — or as a 304 when the browser already has it. Hits are served by
 ``PublicCacheMiddleware`` before the session, authentication, CSRF, messages and axes
 middleware run, and the same middleware stores a miss after all of them have run, so it sees
 the response as it leaves: a response that depends on who asked (a flash message, the
 session, a CSRF token, any cookie set, ``Vary: Cookie`` on a request that carried one,
 ``Cache-Control: private``) is never stored, and a request carrying a session or a flash
-message is neither served from the cache nor stored. If the cache fails, public pages are
+message is neither served from the cache nor stored. One request renders a missing page while
+the others asking for it wait for it (no stampede). If the cache fails, public pages are
 served uncached and the failure is logged: never a 500 for a citizen (and with
 core/redis_cache.py a sick Redis costs milliseconds).
 """
@@ -27,8 +32,8 @@ core/redis_cache.py a sick Redis costs milliseconds).
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from functools import wraps
@@ -37,48 +42,81 @@ from typing import TypeVar
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.http import HttpResponse
-from django.urls import Resolver404, resolve
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.urls import Resolver404, get_resolver, get_urlconf
 from django.utils.cache import cc_delim_re  # type: ignore[attr-defined]  # undocumented: no stub
 
+from core import page_store, public_change
 from core.models import PublicGeneration
 from core.municipality import get_municipality
-from core.redis_cache import CacheUnavailable
+from core.page_store import unavailable
 
-logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # The generation the current request's page is rendered under (set by the middleware), or
 # UNCACHED when the cache failed for this request.
 UNCACHED = object()
 _request_generation: ContextVar[object] = ContextVar("public_generation", default=None)
 
-# Pages are invalidated by the generation; the timeout only bounds what a deployment of new
-# templates (same data, same generation) may still serve from before it, and how long an entry
-# of a path nobody asks for again occupies the cache.
-CACHE_SECONDS = 600
-# Headers that are part of what a cached response means (a CSV stays a download).
-KEPT_HEADERS = (
-    "Content-Type",
-    "Content-Disposition",
-    "Cache-Control",
-    "Vary",
-    "Allow",
-    "Content-Language",
-)
 # Set by ``cached_public`` on what the view itself answered: only that is ever stored.
 RESPONSE_ATTR = "_public_cacheable"
-# Cache-Control directives that forbid a shared cache to keep the response.
+# Cache-Control directives in what a view answered that forbid storing it for everyone.
 PRIVATE_DIRECTIVES = {"private", "no-store", "no-cache"}
+# How long a request waits for another one rendering the same missing page before it renders
+# the page itself: a public page renders in well under a second even at 100 000 accounts, and
+# a waiting request must never hang (issue 12: 16 concurrent misses answered nothing for 10 s).
+WAIT_SECONDS = 3.0
+# The render lock's own lifetime: only matters when the request holding it died; the next
+# waiter then takes it over.
+LOCK_SECONDS = 10
+# Paths whose answer to "is this a cached public view?" is remembered (bounded: any path may be
+# asked for, and most of them are 404s).
+RESOLVED_PATHS = 10_000
+
+_last_fingerprint: tuple[object, str, str] | None = None
 
 
 def fingerprint() -> str:
-    """The deployment's configuration, which is rendered into public pages."""
-    return hashlib.sha256(repr(get_municipality()).encode()).hexdigest()[:8]
+    """The deployment's configuration and code, which are rendered into public pages.
+
+    Computed once per configuration (the municipality is read once per process, the build once
+    per deploy version), not once per request.
+    """
+    global _last_fingerprint
+    municipality = get_municipality()
+    deploy = page_store.build_version()
+    last = _last_fingerprint
+    if last is not None and last[0] is municipality and last[1] == deploy:
+        return last[2]
+    value = hashlib.sha256(f"{municipality!r}|{deploy}".encode()).hexdigest()[:12]
+    _last_fingerprint = (municipality, deploy, value)
+    return value
 
 
 def current() -> int:
-    """The public generation now (raw SQL: this runs on every public request)."""
+    """The public generation now (raw SQL: this runs on every public request).
+
+    With ``CONN_HEALTH_CHECKS`` Django sends a ``SELECT 1`` before the first query of each
+    request on a kept connection: on a hit that doubled the database round trips. This query
+    is its own health check instead: if the kept connection broke (the database restarted), it
+    is closed and the query runs once more on a new one — what the health check would have
+    done, without its round trip on every request.
+    """
+    optimistic = (
+        connection.connection is not None
+        and not connection.in_atomic_block
+        and getattr(connection, "health_check_enabled", False)
+        and not getattr(connection, "health_check_done", True)
+    )
+    if optimistic:
+        connection.health_check_done = True  # type: ignore[attr-defined]  # Django internal
+        try:
+            return _select_generation()
+        except (OperationalError, InterfaceError):
+            connection.close()  # the next query connects again
+    return _select_generation()
+
+
+def _select_generation() -> int:
     with connection.cursor() as cursor:
         table = PublicGeneration._meta.db_table  # the model's own table name, no user input
         cursor.execute(f"SELECT value FROM {table} WHERE id = 1")  # noqa: S608
@@ -96,33 +134,16 @@ def bump() -> None:
     value = secrets.randbits(62) or 1
     if not PublicGeneration.objects.filter(pk=1).update(value=value):
         PublicGeneration.objects.update_or_create(pk=1, defaults={"value": value})
+    public_change.announce_after_commit()
 
 
 def page_key(request) -> str:
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return key_for_path(request.get_full_path())
+
+
+def key_for_path(full_path: str) -> str:
+    digest = hashlib.sha256(full_path.encode()).hexdigest()[:32]
     return f"public:{fingerprint()}:{digest}"
-
-
-def _unavailable(what: str, exc: Exception) -> None:
-    # A circuit left open by an earlier failure (core/redis_cache.py) needs no traceback.
-    logger.error(
-        "public cache unavailable; %s: %s",
-        what,
-        exc,
-        exc_info=not isinstance(exc, CacheUnavailable),
-    )
-
-
-def _current_entry(entry, generation) -> bool:
-    """Whether a cached entry ``(generation, …)`` was made under the current generation."""
-    return entry is not None and entry[0] == generation
-
-
-def _store(key: str, entry: tuple) -> None:
-    try:
-        cache.set(key, entry, CACHE_SECONDS)
-    except Exception as exc:
-        _unavailable(f"{key} not stored", exc)
 
 
 def per_generation(name: str, compute: Callable[[], T]) -> T:
@@ -137,12 +158,15 @@ def per_generation(name: str, compute: Callable[[], T]) -> T:
             generation = current()
         entry = cache.get(key)
     except Exception as exc:
-        _unavailable(f"computing {name}", exc)
+        unavailable(f"computing {name}", exc)
         return compute()
-    if _current_entry(entry, generation):
+    if entry is not None and entry[0] == generation:
         return entry[1]
     value = compute()
-    _store(key, (generation, value))
+    try:
+        cache.set(key, (generation, value), page_store.CACHE_SECONDS)
+    except Exception as exc:
+        unavailable(f"{key} not stored", exc)
     return value
 
 
@@ -157,7 +181,9 @@ def _storable(request, response) -> bool:
     """Whether the response, as it leaves the whole middleware stack, is the same for anyone.
 
     Checked on the outgoing response rather than in the view: the messages, session and CSRF
-    middleware only add their cookies and ``Vary: Cookie`` after the view has returned.
+    middleware only add their cookies and ``Vary: Cookie`` after the view has returned. The
+    ``Cache-Control`` looked at is the view's own: the middleware adds ``public, no-cache``
+    only after this decision.
     """
     if not getattr(response, RESPONSE_ATTR, False):
         return False  # not what a public view answered (a redirect of a middleware …)
@@ -195,52 +221,90 @@ class PublicCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        page_store.build_version()  # hashed once at start-up, never on a citizen's request
 
     def __call__(self, request):
-        if request.method != "GET" or not _is_public(request.path_info) or _personal(request):
+        if request.method != "GET" or _personal(request) or not _is_public(request.path_info):
             return self.get_response(request)
         key = page_key(request)
         generation: object  # the current generation (an int), or UNCACHED
         try:
             generation = current()
-            entry = cache.get(key)
+            page = page_store.lookup(key, generation)
         except Exception as exc:
-            _unavailable("serving uncached", exc)
-            generation = UNCACHED
-        else:
-            if _current_entry(entry, generation):
-                return _hit(entry)
-        # A miss: values computed ``per_generation`` while rendering it use the generation
-        # read above. It was read before the page, so a page that already shows a change
-        # committed meanwhile is at worst stored under the generation before it.
+            unavailable("serving uncached", exc)
+            return self._render(request, UNCACHED, key)
+        if page is not None:
+            return page_store.answer(request, page, "hit")
+        return self._miss(request, generation, key)
+
+    def _miss(self, request, generation, key: str):
+        """One request renders the page; others asking for it meanwhile wait for its result
+        (for ``WAIT_SECONDS`` at most, then render it themselves)."""
+        lock = f"{key}:render:{generation}"
+        deadline = time.monotonic() + WAIT_SECONDS
+        pause = 0.005
+        while not page_store.acquire(lock, LOCK_SECONDS):
+            if time.monotonic() >= deadline:
+                return self._render(request, generation, key)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+            try:
+                page = page_store.lookup(key, generation)
+            except Exception as exc:
+                unavailable("waiting for a page", exc)
+                return self._render(request, UNCACHED, key)
+            if page is not None:
+                return page_store.answer(request, page, "hit")
+        try:
+            return self._render(request, generation, key)
+        finally:
+            page_store.release(lock)
+
+    def _render(self, request, generation, key: str):
+        # Values computed ``per_generation`` while rendering use the generation read above.
+        # It was read before the page, so a page that already shows a change committed
+        # meanwhile is at worst stored under the generation before it.
         token = _request_generation.set(generation)
         try:
             response = self.get_response(request)
         finally:
             _request_generation.reset(token)
-        if generation is not UNCACHED and _storable(request, response):
-            headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-            _store(key, (generation, response.status_code, headers, response.content))
-            response["X-Cache"] = "miss"
-        return response
+        if not _storable(request, response):
+            return response
+        page = page_store.page_of(response, generation if generation is not UNCACHED else 0)
+        if generation is UNCACHED:
+            return page_store.finish(request, response, page, None)
+        page_store.store(key, page)
+        return page_store.finish(request, response, page, "miss")
 
 
-def _hit(entry) -> HttpResponse:
-    _generation, status, headers, body = entry
-    response = HttpResponse(body, status=status)
-    for name, value in headers.items():
-        response[name] = value
-    response["X-Cache"] = "hit"
-    return response
+_resolved: dict[str, bool] = {}
+_resolved_by: list[object] = [None]  # the URL resolver ``_resolved`` was filled from
 
 
 def _is_public(path: str) -> bool:
-    """Whether the path resolves to a view wrapped in ``cached_public`` (staff pages never)."""
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return False
-    return getattr(match.func, "public_cache", False)
+    """Whether the path resolves to a view wrapped in ``cached_public`` (staff pages never).
+
+    Resolving costs more than the rest of a hit, so the answer is remembered per path (for
+    the URLconf in use; the memory is bounded and starts again when full).
+    """
+    resolver = get_resolver(get_urlconf())
+    if _resolved_by[0] is not resolver:
+        _resolved.clear()
+        _resolved_by[0] = resolver
+    public = _resolved.get(path)
+    if public is None:
+        try:
+            match = resolver.resolve(path)
+        except Resolver404:
+            public = False
+        else:
+            public = bool(getattr(match.func, "public_cache", False))
+        if len(_resolved) >= RESOLVED_PATHS:
+            _resolved.clear()
+        _resolved[path] = public
+    return public
 
 
 def cached_public(view):

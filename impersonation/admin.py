@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ViewOnlyAdminMixin
+from core.admin import LargeTableMixin, ViewOnlyAdminMixin
 from impersonation.models import ImpersonationReport, KnownImpersonation
 
 
@@ -17,7 +17,7 @@ class KnownImpersonationAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ImpersonationReport)
-class ImpersonationReportAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class ImpersonationReportAdmin(LargeTableMixin, ViewOnlyAdminMixin, admin.ModelAdmin):
     """View-only (ADR 0010): the PR division closes a report on the staff pages with a status
     (なりすましと確認 / 問題なし・対応不要); the report itself is kept."""
 

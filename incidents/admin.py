@@ -2,12 +2,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin import ViewOnlyAdminMixin
+from core.admin import LargeTableMixin, ViewOnlyAdminMixin
 from incidents.models import Incident
 
 
 @admin.register(Incident)
-class IncidentAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+class IncidentAdmin(LargeTableMixin, ViewOnlyAdminMixin, SimpleHistoryAdmin):
     """View-only (ADR 0010): incidents are recorded and suspensions made on the staff pages,
     where permission is checked and the 責任者 and the PR division are told (R18); the log is
     evidence and is never changed or deleted here."""

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import AccountStatus, OfficerRole, OfficialAccount
+from accounts.models import AccountStatus, Officer, OfficerRole, OfficialAccount
 from accounts.permissions import (
     answering_for,
     answers_for,
@@ -114,6 +114,13 @@ def _below(person: User) -> set[int]:
     return descendant_ids(person.department_id) if person.department_id else set()
 
 
+def _officer_of(person: User, *, role: str | None = None) -> list[int]:
+    officers = Officer.objects.filter(user=person)
+    if role is not None:
+        officers = officers.filter(role=role)
+    return sorted(set(officers.order_by().values_list("account_id", flat=True)))
+
+
 def suspendable_accounts(user: AnyUser) -> QuerySet[OfficialAccount]:
     """The twin of ``may_suspend`` (every state; the dashboard keeps the listed ones)."""
     accounts = OfficialAccount.objects.all()
@@ -122,11 +129,9 @@ def suspendable_accounts(user: AnyUser) -> QuerySet[OfficialAccount]:
         return accounts.none()
     if is_pr_member(person):
         return accounts
-    query = Q(
-        pk__in=OfficialAccount.objects.filter(
-            officers__role=OfficerRole.RESPONSIBLE, officers__user=person
-        ).values("pk")
-    )
+    # Officer ids read first as a list, as in ``viewable_accounts``: "OR id IN (subquery)"
+    # made PostgreSQL read every account for the dashboard (issue 12 §4).
+    query = Q(pk__in=_officer_of(person, role=OfficerRole.RESPONSIBLE))
     if is_head(person):
         query |= Q(department_id__in=_below(person))
     return accounts.filter(query)
@@ -140,7 +145,7 @@ def recordable_accounts(user: AnyUser) -> QuerySet[OfficialAccount]:
         return accounts.none()
     if is_pr_member(person):
         return accounts
-    query = Q(pk__in=OfficialAccount.objects.filter(officers__user=person).values("pk"))
+    query = Q(pk__in=_officer_of(person))
     if is_head(person) or person.role in (User.Role.STAFF, User.Role.MANAGER):
         query |= Q(department_id__in=_below(person))
     return accounts.filter(query)

@@ -9,17 +9,16 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ViewOnlyAdminMixin
+from core.admin import LargeTableMixin, ViewOnlyAdminMixin
 from jobs import outbox
 from jobs.models import JobRun, OutboxMail
 
 
 @admin.register(OutboxMail)
-class OutboxMailAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class OutboxMailAdmin(LargeTableMixin, ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "subject", "status", "attempts", "next_attempt_at", "sent_at")
     list_filter = ("status",)
     search_fields = ("subject", "key")
-    date_hierarchy = "created_at"
     actions = ["resend"]
 
     def has_resend_permission(self, request) -> bool:

@@ -37,7 +37,15 @@ class ReminderSource:
     for_user: Callable[[Any, date], Iterable[ReminderItem]]  # (organization.User, day)
     # The checklist item that switches it on (None: always on), e.g. "R12".
     switch: str | None = None
+    # (user, day, limit, shared) -> the soonest ``limit`` of ``for_user`` and how many there
+    # are, read without reading them all (issue 12 §4: a head over 100 000 accounts whose
+    # officers do not sign in is reminded of every one). ``shared``: one dict per call, for
+    # reads the sources of one app have in common. None: ``for_user`` whole, then cut.
+    first_for_user: Callable[[Any, date, int, dict[str, Any]], First] | None = None
 
+
+# The soonest items of one source (at most the limit asked for) and how many it has.
+First = tuple[list[ReminderItem], int]
 
 _SOURCES: dict[str, ReminderSource] = {}
 
@@ -59,7 +67,41 @@ def items_for(user: Any, day: date) -> list[ReminderItem]:
     """Everything ``user`` must do, from every source that applies, soonest due first: the
     dashboard's list (the same items the digest mails, with their due dates)."""
     items = [item for source in sources() for item in source.for_user(user, day)]
-    return sorted(items, key=lambda item: (item.due_on, item.title, item.key))
+    return sorted(items, key=_order)
+
+
+def _order(item: ReminderItem) -> tuple[date, str, str]:
+    return (item.due_on, item.title, item.key)
+
+
+@dataclass(frozen=True)
+class FirstItems:
+    """The dashboard's bounded list: the soonest ``items``, ``count`` in all, per source."""
+
+    items: list[ReminderItem]
+    count: int
+    counts: dict[str, int]  # source name -> how many (sources with none left out)
+
+
+def first_items_for(user: Any, day: date, limit: int) -> FirstItems:
+    """The first ``limit`` of ``items_for(user, day)`` (the same items, soonest due first;
+    among items due the same day the sources pick by account name), and how many there are,
+    from a number of queries that does not grow with the number of accounts."""
+    shared: dict[str, Any] = {}
+    items: list[ReminderItem] = []
+    counts: dict[str, int] = {}
+    for source in sources():
+        if source.first_for_user is not None:
+            first, count = source.first_for_user(user, day, limit, shared)
+        else:
+            every = sorted(source.for_user(user, day), key=_order)
+            first, count = every[:limit], len(every)
+        items.extend(first)
+        if count:
+            counts[source.name] = count
+    return FirstItems(
+        items=sorted(items, key=_order)[:limit], count=sum(counts.values()), counts=counts
+    )
 
 
 def label_of(source_name: str) -> Any:

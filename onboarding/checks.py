@@ -30,6 +30,7 @@ from accounts.models import (
 )
 from core.dates import DATE_MESSAGE, EARLIEST, EARLIEST_MESSAGE, parse_typed_date
 from core.forms import LONG_TEXT_MAX, control_characters
+from core.rows import RowError
 from onboarding import columns as c
 from onboarding.lookups import Lookups, fold, split
 from onboarding.reader import Row, norm
@@ -74,20 +75,6 @@ MAX_LIST = 30  # people in one cell, former IDs in one cell (the request form's 
 CREATE = "create"
 UNCHANGED = "unchanged"
 ERROR = "error"
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return _("%(line)s行目「%(column)s」：%(message)s") % {
-            "line": self.line,
-            "column": self.column,
-            "message": self.message,
-        }
 
 
 @dataclass(frozen=True)

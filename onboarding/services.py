@@ -31,9 +31,10 @@ from simple_history.utils import bulk_create_with_history
 from accounts import renames
 from accounts.models import IdentifierSource, Officer, OfficerRole, OfficialAccount
 from core.cache import bump
+from core.rows import RowError
 from onboarding import checks
 from onboarding import columns as c
-from onboarding.checks import CREATE, ERROR, UNCHANGED, RowError, RowPlan
+from onboarding.checks import CREATE, ERROR, UNCHANGED, RowPlan
 from onboarding.lookups import Lookups
 from onboarding.models import AccountImport, ImportedAccount
 from onboarding.reader import ImportRefused, read

@@ -6,6 +6,15 @@ from core.admin import SafeAutocompleteMixin
 from organization.models import Department, User
 
 
+class DepartmentListFilter(admin.RelatedFieldListFilter):
+    """The department filter of a changelist, its choices named by ``full_name`` in one query:
+    Django's own asks the parents of every unit one by one (20 queries per page)."""
+
+    def field_choices(self, field, request, model_admin):
+        units = Department.objects.select_related("parent__parent")
+        return [(d.pk, d.full_name) for d in units]
+
+
 class ChildInline(admin.TabularInline):
     model = Department
     fk_name = "parent"
@@ -31,7 +40,7 @@ class DepartmentAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(SafeAutocompleteMixin, DjangoUserAdmin):
     list_display = ("username", "last_name", "first_name", "role", "department", "is_active")
-    list_filter = ("role", "is_active", "department__kind", "department")
+    list_filter = ("role", "is_active", "department__kind", ("department", DepartmentListFilter))
     search_fields = (
         "username",
         "last_name",

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from core.admin import ViewOnlyAdminMixin
+from core.admin import LargeTableMixin, ViewOnlyAdminMixin
 from personnel.models import OfficerChangeNeeded
 
 
 @admin.register(OfficerChangeNeeded)
-class OfficerChangeNeededAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class OfficerChangeNeededAdmin(LargeTableMixin, ViewOnlyAdminMixin, admin.ModelAdmin):
     """View-only: flags are raised and resolved by the signals (personnel.signals)."""
 
     list_display = ("account", "user", "role", "reason", "detected_at", "resolved_at")

@@ -24,50 +24,19 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ENDED_STATUSES, Officer
 from core.errors import DomainError
+from core.rows import RowError
 from organization.models import Department, User
+from personnel import columns as cols
 
 MAX_BYTES = 1_000_000
-COLUMNS = ("ログインID", "職員番号", "姓", "名", "メール", "所属コード", "役割", "職名", "在職")
-REQUIRED = ("ログインID", "姓", "所属コード", "役割", "在職")
-ROLES = {
-    "職員": User.Role.STAFF,
-    "担当者": User.Role.STAFF,
-    "staff": User.Role.STAFF,
-    "課長級": User.Role.MANAGER,
-    "課長": User.Role.MANAGER,
-    "manager": User.Role.MANAGER,
-    "所属長": User.Role.HEAD,
-    "局長": User.Role.HEAD,
-    "部長": User.Role.HEAD,
-    "head": User.Role.HEAD,
-}
-ACTIVE = {"在職": True, "退職": False}
-TEMPLATE = (
-    ",".join(COLUMNS)
-    + "\r\n"
-    + "sato.hanako,012345,佐藤,花子,sato.hanako@city.example.jp,411,職員,主事,在職\r\n"
-)
 
 
 class ImportRefused(DomainError):
     """The file cannot be read at all (too large, binary, unknown encoding, no header)."""
-
-
-@dataclass
-class RowError:
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return _("%(line)s行目「%(column)s」：%(message)s") % {
-            "line": self.line,
-            "column": self.column,
-            "message": self.message,
-        }
 
 
 @dataclass
@@ -161,7 +130,7 @@ def _rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
     if not table:
         raise ImportRefused(_("ファイルが空です。"))
     header = [_norm(c.lstrip("\ufeff")) for c in table[0]]
-    missing = [c for c in REQUIRED if c not in header]
+    missing = [col for col in cols.REQUIRED if col not in header]
     if missing:
         raise ImportRefused(
             _("1行目（見出し）に次の列がありません：%(columns)s。ひな形のCSVを使ってください。")
@@ -196,17 +165,15 @@ class _Seen:
 
 def _check_username(line: int, username: str, seen: _Seen) -> list[RowError]:
     if not username:
-        return [RowError(line, "ログインID", _("入力してください。"))]
+        return [RowError(line, cols.LOGIN, _("入力してください。"))]
     if len(username) > 150 or not all(c.isalnum() or c in "@.+-_" for c in username):
-        return [RowError(line, "ログインID", _("英数字と @ . + - _ の150文字以内にしてください。"))]
+        return [RowError(line, cols.LOGIN, _("英数字と @ . + - _ の150文字以内にしてください。"))]
     if username in seen.usernames:
         other = seen.usernames[username]
-        return [
-            RowError(line, "ログインID", _("%(other)s行目と重複しています。") % {"other": other})
-        ]
+        return [RowError(line, cols.LOGIN, _("%(other)s行目と重複しています。") % {"other": other})]
     user = seen.users.get(username)
     if user is not None and (user.is_superuser or user.role == User.Role.SYSADMIN):
-        return [RowError(line, "ログインID", _("システム管理者は管理画面で変更してください。"))]
+        return [RowError(line, cols.LOGIN, _("システム管理者は管理画面で変更してください。"))]
     return []
 
 
@@ -215,13 +182,15 @@ def _check_number(line: int, number: str, username: str, seen: _Seen) -> list[Ro
         return []
     if number in seen.staff_numbers:
         other = seen.staff_numbers[number]
-        return [RowError(line, "職員番号", _("%(other)s行目と重複しています。") % {"other": other})]
+        return [
+            RowError(line, cols.NUMBER, _("%(other)s行目と重複しています。") % {"other": other})
+        ]
     seen.staff_numbers[number] = line
     if seen.numbers.get(number, username) != username:
         return [
             RowError(
                 line,
-                "職員番号",
+                cols.NUMBER,
                 _("別の職員（%(other)s）に登録されています。") % {"other": seen.numbers[number]},
             )
         ]
@@ -231,12 +200,12 @@ def _check_number(line: int, number: str, username: str, seen: _Seen) -> list[Ro
 def _check_values(line: int, values: dict[str, Any]) -> list[RowError]:
     errors = []
     if not values["last_name"]:
-        errors.append(RowError(line, "姓", _("入力してください。")))
+        errors.append(RowError(line, cols.LAST_NAME, _("入力してください。")))
     for column, key, limit in (
-        ("姓", "last_name", 150),
-        ("名", "first_name", 150),
-        ("職名", "title", 50),
-        ("職員番号", "staff_number", 20),
+        (cols.LAST_NAME, "last_name", 150),
+        (cols.FIRST_NAME, "first_name", 150),
+        (cols.TITLE, "title", 50),
+        (cols.NUMBER, "staff_number", 20),
     ):
         if len(values[key]) > limit:
             errors.append(
@@ -246,13 +215,13 @@ def _check_values(line: int, values: dict[str, Any]) -> list[RowError]:
         try:
             validate_email(values["email"])
         except ValidationError:
-            errors.append(RowError(line, "メール", _("メールアドレスの形式ではありません。")))
+            errors.append(RowError(line, cols.EMAIL, _("メールアドレスの形式ではありません。")))
     return errors
 
 
 def _check_choices(line: int, row: dict[str, str], seen: _Seen) -> tuple[list[RowError], dict]:
     errors = []
-    code = _norm(row.get("所属コード", ""))
+    code = _norm(row.get(cols.DEPARTMENT_CODE, ""))
     department = seen.departments.get(code)
     if department is None:
         message = (
@@ -260,24 +229,30 @@ def _check_choices(line: int, row: dict[str, str], seen: _Seen) -> tuple[list[Ro
             if code
             else _("入力してください。")
         )
-        errors.append(RowError(line, "所属コード", message))
-    role_text = _norm(row.get("役割", ""))
-    role = ROLES.get(role_text) or ROLES.get(role_text.lower())
+        errors.append(RowError(line, cols.DEPARTMENT_CODE, message))
+    role_text = _norm(row.get(cols.ROLE, ""))
+    role = cols.ROLES.get(role_text) or cols.ROLES.get(role_text.lower())
     if role is None:
         errors.append(
             RowError(
                 line,
-                "役割",
+                cols.ROLE,
                 _(
                     "「職員」「課長級」「所属長」のいずれかを入力してください"
                     "（システム管理者は管理画面で登録します）。"
                 ),
             )
         )
-    active_text = _norm(row.get("在職", ""))
-    if active_text not in ACTIVE:
-        errors.append(RowError(line, "在職", _("「在職」か「退職」を入力してください。")))
-    return errors, {"department": department, "role": role, "is_active": ACTIVE.get(active_text)}
+    active_text = _norm(row.get(cols.ACTIVE_COLUMN, ""))
+    if active_text not in cols.ACTIVE:
+        errors.append(
+            RowError(line, cols.ACTIVE_COLUMN, _("「在職」か「退職」を入力してください。"))
+        )
+    return errors, {
+        "department": department,
+        "role": role,
+        "is_active": cols.ACTIVE.get(active_text),
+    }
 
 
 def plan(data: bytes, *, deactivate_missing: bool = False) -> Plan:
@@ -295,13 +270,13 @@ def plan(data: bytes, *, deactivate_missing: bool = False) -> Plan:
         if bad:
             result.errors.extend(RowError(line, c, _("制御文字が含まれています。")) for c in bad)
             continue
-        username = _norm(row.get("ログインID", ""))
+        username = _norm(row.get(cols.LOGIN, ""))
         values: dict[str, Any] = {
-            "last_name": row.get("姓", ""),
-            "first_name": row.get("名", ""),
-            "email": _norm(row.get("メール", "")).lower(),
-            "title": row.get("職名", ""),
-            "staff_number": _norm(row.get("職員番号", "")),
+            "last_name": row.get(cols.LAST_NAME, ""),
+            "first_name": row.get(cols.FIRST_NAME, ""),
+            "email": _norm(row.get(cols.EMAIL, "")).lower(),
+            "title": row.get(cols.TITLE, ""),
+            "staff_number": _norm(row.get(cols.NUMBER, "")),
         }
         row_errors = _check_username(line, username, seen)
         seen.usernames.setdefault(username, line)
@@ -327,14 +302,14 @@ def plan(data: bytes, *, deactivate_missing: bool = False) -> Plan:
 
 
 LABELS = {
-    "last_name": "姓",
-    "first_name": "名",
-    "email": "メール",
-    "title": "職名",
-    "staff_number": "職員番号",
-    "department": "所属",
-    "role": "役割",
-    "is_active": "在職",
+    "last_name": gettext_lazy("姓"),
+    "first_name": gettext_lazy("名"),
+    "email": gettext_lazy("メール"),
+    "title": gettext_lazy("職名"),
+    "staff_number": gettext_lazy("職員番号"),
+    "department": gettext_lazy("所属"),
+    "role": gettext_lazy("役割"),
+    "is_active": gettext_lazy("在職"),
 }
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from approvals.officers import busy_accounts
 from core.errors import DomainError, parse_id
 from core.rules import rule
-from personnel import imports, permissions, selectors, services
+from personnel import columns, imports, permissions, selectors, services
 
 if TYPE_CHECKING:
     from organization.permissions import StaffRequest
@@ -161,7 +161,7 @@ def import_apply(request: StaffRequest) -> HttpResponse:
 def import_template(request: StaffRequest) -> HttpResponse:
     """The template CSV: UTF-8 with BOM, so Excel opens it in Japanese."""
     response = HttpResponse(
-        ("\ufeff" + imports.TEMPLATE).encode("utf-8"), content_type="text/csv; charset=utf-8"
+        ("\ufeff" + columns.TEMPLATE).encode("utf-8"), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = 'attachment; filename="staff_import_template.csv"'
     return response

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import OfficialAccountAdmin
+from accounts.admin import FoldedAccountSearchMixin, OfficialAccountAdmin
 from accounts.models import OfficialAccount
 from core.admin import HistoryReadOnlyMixin, ViewOnlyAdminMixin, ViewOnlyInlineMixin
 from policies.models import OperationPolicy, OperationRules, PolicyTemplate
@@ -20,13 +20,15 @@ class PolicyTemplateAdmin(HistoryReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(OperationPolicy)
-class OperationPolicyAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+class OperationPolicyAdmin(FoldedAccountSearchMixin, ViewOnlyAdminMixin, SimpleHistoryAdmin):
     """View-only (ADR 0010): a version is written by an approved request (R1, R2) and a
     published one is frozen (R3, ADR 0004)."""
 
     list_display = ("account", "version", "status", "published_at", "created_by")
     list_filter = ("status", "account__service")
-    search_fields = ("account__display_name", "account__identifier", "purpose", "content")
+    # By the account (its folded search text): not through every version's full text.
+    search_fields = ("account__search_text",)
+    account_path = "account__"
     list_select_related = ("account__service", "created_by")
     autocomplete_fields = ("account",)
     fieldsets = (
@@ -42,12 +44,13 @@ class OperationPolicyAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(OperationRules)
-class OperationRulesAdmin(ViewOnlyAdminMixin, SimpleHistoryAdmin):
+class OperationRulesAdmin(FoldedAccountSearchMixin, ViewOnlyAdminMixin, SimpleHistoryAdmin):
     """View-only (ADR 0010): the internal rules (R4) change with the account's requests."""
 
     list_display = ("account", "devices_checked_by_ict", "updated_at")
     list_filter = ("devices_checked_by_ict",)
-    search_fields = ("account__display_name", "account__identifier")
+    search_fields = ("account__search_text",)
+    account_path = "account__"
     autocomplete_fields = ("account",)
     list_select_related = ("account__service",)
 

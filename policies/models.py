@@ -139,6 +139,15 @@ class OperationPolicy(PolicyText):
         verbose_name = _("運用ポリシー")
         verbose_name_plural = _("運用ポリシー")
         ordering = ["account", "-version"]
+        indexes = [
+            # The feed (public.opendata): the newest published versions, read in order from
+            # this index instead of sorting every version (issue 12 §4).
+            models.Index(
+                fields=["-published_at"],
+                name="policy_published_recent",
+                condition=Q(status="published"),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "version"], name="policy_unique_version_per_account"

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from impersonation.views import public as impersonation
-from public import opendata, views
+from public import files, views
 
 app_name = "public"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("report/", impersonation.report, name="report"),
     path("report/thanks/", impersonation.report_thanks, name="report_thanks"),
     path("about/", views.about, name="about"),
-    path("accounts.csv", opendata.accounts_csv, name="accounts_csv"),
-    path("feed/", opendata.registry_feed, name="feed"),
+    # Open data, written once per change and served as files (public/files.py).
+    path("accounts.csv", files.accounts_csv, name="accounts_csv"),
+    path("accounts.json", files.registry_json, name="accounts_json"),
+    path("feed/", files.registry_feed, name="feed"),
 ]

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from core.admin import ViewOnlyAdminMixin
+from core.admin import LargeTableMixin, ViewOnlyAdminMixin
 from reviews.models import AccountReview, CredentialCheck
 
 
 @admin.register(AccountReview)
-class AccountReviewAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class AccountReviewAdmin(LargeTableMixin, ViewOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: reviews are recorded by the account's 管理者 on the staff pages (ADR 0010)."""
 
     list_display = ("account", "reviewed_on", "outcome", "reviewed_by", "last_activity_on")
@@ -15,7 +15,7 @@ class AccountReviewAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CredentialCheck)
-class CredentialCheckAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+class CredentialCheckAdmin(LargeTableMixin, ViewOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: confirmed by the account's 管理者 on the staff pages (R10, ADR 0010)."""
 
     list_display = ("account", "checked_on", "rotated_on", "checked_by")

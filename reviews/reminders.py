@@ -34,9 +34,14 @@ from approvals.models import DECIDABLE_STATES, Action, ApprovalRequest, RequestS
 from approvals.permissions import decider_candidates, deciders
 from core.municipality import get_municipality
 from core.workdays import add_working_days
-from jobs.reminders import ReminderItem, ReminderSource, register
+from jobs.reminders import First, ReminderItem, ReminderSource, register
 from reviews import selectors
-from reviews.permissions import reminder_rows
+from reviews.permissions import (
+    ReminderScope,
+    first_reminder_rows,
+    reminder_rows,
+    reminder_scope,
+)
 
 if TYPE_CHECKING:
     from organization.models import User
@@ -49,6 +54,29 @@ COLUMNS = ("pk", "display_name", "service__name")
 def _rows(qs: QuerySet[OfficialAccount], user: User | None, *extra: str) -> Iterator[Any]:
     # ``recipient_id``: reviews.permissions.with_reminder_recipient / reminder_rows.
     return reminder_rows(qs, user, *COLUMNS, *extra)
+
+
+def _scope(user: User, shared: dict[str, Any]) -> ReminderScope:
+    # One person's scope, read once for the four account sources of one dashboard.
+    if "reviews.scope" not in shared:
+        shared["reviews.scope"] = reminder_scope(user)
+    scope: ReminderScope = shared["reviews.scope"]
+    return scope
+
+
+def _first(
+    scope: ReminderScope,
+    qs: QuerySet[OfficialAccount],
+    order: tuple[Any, ...],
+    limit: int,
+    *extra: str,
+) -> tuple[list[dict[str, Any]], int]:
+    # The dashboard's bounded list (reviews.permissions.first_reminder_rows); ``order``
+    # follows the due date, so the first ``limit`` rows hold the soonest items. Every order
+    # is an expression (the day of listing, not ``listed_at``): PostgreSQL then finds the
+    # person's units by their index and sorts those, rather than walking ``listed_at``'s
+    # index through every account (460 ms for a head at 100 000 accounts).
+    return first_reminder_rows(qs, scope, (*order, "display_name", "pk"), limit, *COLUMNS, *extra)
 
 
 _SENTINEL = 987654321
@@ -68,9 +96,24 @@ def _name(row: dict[str, Any]) -> str:
 # --- R12: the periodic review ---------------------------------------------------------------
 
 
+REVIEW_FIELDS = ("reviewed_since",)
+
+
 def _review_items(day: date, user: User | None = None) -> Iterator[ReminderItem]:
+    return _review_from(_rows(selectors.reviews_due(day), user, *REVIEW_FIELDS))
+
+
+def _review_first(user: User, day: date, limit: int, shared: dict[str, Any]) -> First:
+    # review_due_on never decreases as ``reviewed_since`` grows.
+    rows, count = _first(
+        _scope(user, shared), selectors.reviews_due(day), ("reviewed_since",), limit, *REVIEW_FIELDS
+    )
+    return list(_review_from(rows)), count
+
+
+def _review_from(rows: Iterable[dict[str, Any]]) -> Iterator[ReminderItem]:
     review_url = _path("staff_reviews:review")
-    for row in _rows(selectors.reviews_due(day), user, "reviewed_since"):
+    for row in rows:
         due = selectors.review_due_on(row["reviewed_since"])
         yield ReminderItem(
             recipient_id=row["recipient_id"],
@@ -85,16 +128,27 @@ def _review_items(day: date, user: User | None = None) -> Iterator[ReminderItem]
 # --- R10: the credentials ------------------------------------------------------------------
 
 
+CREDENTIAL_FIELDS = ("credentials_rotated_on", "listed_at", "credential_holder_left_on")
+
+
 def _credential_items(day: date, user: User | None = None) -> Iterator[ReminderItem]:
+    return _credential_from(_rows(selectors.credentials_due(day), user, *CREDENTIAL_FIELDS))
+
+
+def _credential_first(user: User, day: date, limit: int, shared: dict[str, Any]) -> First:
+    rows, count = _first(
+        _scope(user, shared),
+        selectors.credentials_due(day),
+        (selectors.credentials_due_sql(),),
+        limit,
+        *CREDENTIAL_FIELDS,
+    )
+    return list(_credential_from(rows)), count
+
+
+def _credential_from(rows: Iterable[dict[str, Any]]) -> Iterator[ReminderItem]:
     credentials_url = _path("staff_reviews:credentials")
     days = get_municipality().intervals.credential_rotation_days
-    rows = _rows(
-        selectors.credentials_due(day),
-        user,
-        "credentials_rotated_on",
-        "listed_at",
-        "credential_holder_left_on",
-    )
     for row in rows:
         left_on = row["credential_holder_left_on"]
         rotated_on = row["credentials_rotated_on"]
@@ -122,10 +176,25 @@ def _credential_items(day: date, user: User | None = None) -> Iterator[ReminderI
 # --- R7: the verified badge ----------------------------------------------------------------
 
 
+BADGE_FIELDS = ("badge_status", "listed_at")
+
+
 def _badge_items(day: date, user: User | None = None) -> Iterator[ReminderItem]:
+    return _badge_from(_rows(selectors.badges_due(day), user, *BADGE_FIELDS))
+
+
+def _badge_first(user: User, day: date, limit: int, shared: dict[str, Any]) -> First:
+    # Due ``badge_days`` after the day of listing.
+    rows, count = _first(
+        _scope(user, shared), selectors.badges_due(day), ("listed_on",), limit, *BADGE_FIELDS
+    )
+    return list(_badge_from(rows)), count
+
+
+def _badge_from(rows: Iterable[dict[str, Any]]) -> Iterator[ReminderItem]:
     account_url = _path("staff_accounts:detail")
     statuses = dict(BadgeStatus.choices)
-    for row in _rows(selectors.badges_due(day), user, "badge_status", "listed_at"):
+    for row in rows:
         yield ReminderItem(
             recipient_id=row["recipient_id"],
             source="badge",
@@ -141,8 +210,24 @@ def _badge_items(day: date, user: User | None = None) -> Iterator[ReminderItem]:
 
 
 def _platform_id_items(day: date, user: User | None = None) -> Iterator[ReminderItem]:
+    return _platform_id_from(_rows(selectors.platform_ids_missing(day), user, "listed_at"))
+
+
+def _platform_id_first(user: User, day: date, limit: int, shared: dict[str, Any]) -> First:
+    # Due from the day of listing.
+    rows, count = _first(
+        _scope(user, shared),
+        selectors.platform_ids_missing(day),
+        ("listed_on",),
+        limit,
+        "listed_at",
+    )
+    return list(_platform_id_from(rows)), count
+
+
+def _platform_id_from(rows: Iterable[dict[str, Any]]) -> Iterator[ReminderItem]:
     account_url = _path("staff_accounts:detail")
-    for row in _rows(selectors.platform_ids_missing(day), user, "listed_at"):
+    for row in rows:
         yield ReminderItem(
             recipient_id=row["recipient_id"],
             source="platform_id",
@@ -244,6 +329,7 @@ SOURCES = (
         _("定期見直し（棚卸し、R12）"),
         everyone=lambda day: _review_items(day),
         for_user=lambda user, day: _review_items(day, user),
+        first_for_user=_review_first,
         switch="R12",
     ),
     ReminderSource(
@@ -251,6 +337,7 @@ SOURCES = (
         _("ログイン情報・パスワードの変更（R10）"),
         everyone=lambda day: _credential_items(day),
         for_user=lambda user, day: _credential_items(day, user),
+        first_for_user=_credential_first,
         switch="R10",
     ),
     ReminderSource(
@@ -258,6 +345,7 @@ SOURCES = (
         _("認証バッジ（R7）"),
         everyone=lambda day: _badge_items(day),
         for_user=lambda user, day: _badge_items(day, user),
+        first_for_user=_badge_first,
         switch="R7",
     ),
     ReminderSource(
@@ -265,6 +353,7 @@ SOURCES = (
         _("固定IDの登録"),
         everyone=lambda day: _platform_id_items(day),
         for_user=lambda user, day: _platform_id_items(day, user),
+        first_for_user=_platform_id_first,
         # Not a guideline's checklist item: what keeps "official" true after a rename
         # (issue 14), wherever the service has a permanent ID.
         switch=None,

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import DateField, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    DateField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -132,6 +142,31 @@ def credentials_due(day: date, *, notice_days: int = NOTICE_DAYS) -> QuerySet[Of
     )
 
 
+def credentials_due_sql() -> Case:
+    """SQL, per account: ``credentials_due_from``'s date, or one that sorts the same (the
+    dashboard's soonest credentials first): the day the holder left when that is after the
+    last rotation, else the rotation + ``credential_rotation_days``, else the listing."""
+    days = get_municipality().intervals.credential_rotation_days
+    return Case(
+        When(
+            Q(credential_holder_left_on__isnull=False)
+            & (
+                Q(credentials_rotated_on__isnull=True)
+                | Q(credentials_rotated_on__lt=F("credential_holder_left_on"))
+            ),
+            then=F("credential_holder_left_on"),
+        ),
+        When(
+            credentials_rotated_on__isnull=False,
+            then=ExpressionWrapper(
+                F("credentials_rotated_on") + timedelta(days=days), output_field=DateField()
+            ),
+        ),
+        default=_listed_on(),
+        output_field=DateField(),
+    )
+
+
 def badge_due_from(listed_at: datetime | None) -> date:
     listed = timezone.localdate(listed_at) if listed_at else timezone.localdate()
     return listed + timedelta(days=get_municipality().intervals.badge_days)
@@ -231,29 +266,62 @@ class DashboardItem:
     copy: bool  # the person gets it as a copy (e.g. their own waiting request)
 
 
+# The dashboard shows this many reminders, soonest due first, with the count of all of them
+# and a link per kind to the staff list: a head over thousands of accounts whose officers do
+# not sign in is reminded of each one (issue 12 §4: 4.7 MB of dashboard at 100 000 accounts).
+DASHBOARD_REMINDERS = 20
+# The sources the staff account list can filter by (staff.filters.OVERDUE: same names, same
+# switches), so "see all" opens the list of those accounts.
+LISTED_SOURCES = ("review", "credentials", "badge")
+
+
+@dataclass(frozen=True)
+class ReminderCount:
+    source: str
+    label: str
+    count: int
+    overdue_filter: str  # the staff list's ``overdue=`` value, "" when it has none
+
+
+def _dashboard_item(user: User, day: date, labels: dict[str, str], item: Any) -> DashboardItem:
+    return DashboardItem(
+        item=item,
+        label=labels.get(item.source, item.source),
+        overdue=item.due_on < day,
+        copy=item.recipient_id != user.pk,
+    )
+
+
 def reminder_items(user: User, day: date) -> list[DashboardItem]:
     """What the digest mails ``user`` for ``day`` (their items and their copies), from the
     same sources, soonest due first (``jobs.reminders.items_for``)."""
     labels = {s.name: str(s.label) for s in reminders.sources()}
-    return [
-        DashboardItem(
-            item=i,
-            label=labels.get(i.source, i.source),
-            overdue=i.due_on < day,
-            copy=i.recipient_id != user.pk,
-        )
-        for i in reminders.items_for(user, day)
-    ]
+    return [_dashboard_item(user, day, labels, i) for i in reminders.items_for(user, day)]
 
 
 def dashboard_panel(user: User) -> dict[str, Any]:
-    """This app's part of the staff dashboard (templates/staff/dashboard/_reviews.html)."""
+    """This app's part of the staff dashboard (templates/staff/dashboard/_reviews.html): the
+    first ``DASHBOARD_REMINDERS`` of ``reminder_items``, and how many there are of each kind."""
     day = timezone.localdate()
     stale_count = None
     if get_municipality().applies("R12") and can_view_stale_list(user):
         stale_count = stale_accounts(day).count()
+    labels = {s.name: str(s.label) for s in reminders.sources()}
+    first = reminders.first_items_for(user, day, DASHBOARD_REMINDERS)
     return {
-        "reminders": reminder_items(user, day),
+        "reminders": [_dashboard_item(user, day, labels, i) for i in first.items],
+        "reminders_count": first.count,
+        "reminders_counts": [
+            ReminderCount(
+                source=name,
+                label=labels.get(name, name),
+                count=count,
+                overdue_filter=name if name in LISTED_SOURCES else "",
+            )
+            for name, count in first.counts.items()
+        ]
+        if first.count > len(first.items)
+        else [],
         "reminders_today": day,
         "stale_count": stale_count,
     }

@@ -24,7 +24,6 @@ from accounts.models import (
     OfficialAccount,
     officers_in_order,
 )
-from accounts.selectors import filter_choices_for
 from approvals import selectors, services
 from approvals.models import OPEN_STATES, RequestKind
 from approvals.permissions import can_view_request, viewable_requests
@@ -66,7 +65,7 @@ def account_list(request: StaffRequest) -> HttpResponse:
             "overdue_choices": filters.overdue_choices(),
             "may_export": permissions.can_export_accounts(request.user),
             "show_dates": True,
-            **filter_choices_for(filters.staff_accounts(request.user)),
+            **filters.filter_choices(request.user),
         },
     )
 

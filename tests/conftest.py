@@ -1,6 +1,7 @@
 """Fixtures every test package shares, and the hooks that keep the suite fast and honest."""
 
 import pytest
+from _pytest.nodeid import coerce_node_id  # the structured node id (pytest 9.2)
 
 from accounts.models import OfficialAccount
 from core.municipality import reset_cache
@@ -80,13 +81,26 @@ def bousai_account(demo):
     return OfficialAccount.objects.get(service__slug="x", identifier="sample_bousai")
 
 
-def pytest_collection_modifyitems(items):
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
     """Within each module, the tests that do not ask for the demo run first (in their order),
     then those that do: once seeded, the module's demo stays until the module ends."""
     first_seen = {}
     for item in items:
         first_seen.setdefault(item.path, len(first_seen))
     items.sort(key=lambda i: (first_seen[i.path], "demo" in getattr(i, "fixturenames", ())))
+    _xdist_groups_for_pytest_9_2(items)
+
+
+def _xdist_groups_for_pytest_9_2(items) -> None:
+    """``--dist loadgroup`` sends an ``xdist_group`` module to one worker by appending
+    ``@group`` to each item's node id. pytest-xdist 3.8 writes ``item._nodeid``, which pytest
+    9.2 no longer reads (the id is ``item._id``), so without this every group was split over
+    the workers. Runs after xdist's own hook (trylast)."""
+    for item in items:
+        grouped = item.__dict__.get("_nodeid")
+        if grouped and grouped != item.nodeid:
+            item._id = coerce_node_id(grouped)
 
 
 # No silent skips in CI: a test skipped for want of Redis, Chromium, PostgreSQL (on the

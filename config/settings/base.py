@@ -63,12 +63,18 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # /healthz for the load balancer, first: plain http and its Host (an IP address) must not
+    # be redirected to https or refused by ALLOWED_HOSTS (core/health.py).
+    "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response, cached public pages included (below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The open-data files, from this server's copies (public/files.py), before anything
+    # per-user, as WhiteNoise serves static files.
+    "public.files.OpenDataMiddleware",
     # Cached public pages are the same for everyone: served here, before anything per-user
     # (core/cache.py). Everything above still adds its headers to a hit.
     "core.cache.PublicCacheMiddleware",
@@ -247,8 +253,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
-# Anyone may read the open data from any site; nothing else is cross-origin.
-CORS_URLS_REGEX = r"^/api/v1/.*$"
+# Anyone may read the open data (the API and the files) from any site; nothing else is
+# cross-origin.
+CORS_URLS_REGEX = r"^/(api/v1/.*|accounts\.csv|accounts\.json|feed/)$"
+# The open-data files (public/files.py, issue 12 §5): stored in the database once per change;
+# each app server keeps the copies it serves here (any local directory; emptying it is safe).
+OPENDATA_ROOT = env.path("OPENDATA_ROOT", default=BASE_DIR / "var" / "opendata")
+# How long a download waits for another process writing the file before answering 503 (below
+# the reverse proxy's proxy_read_timeout, docs/deploy/nginx.conf).
+OPENDATA_BUILD_WAIT = env.float("OPENDATA_BUILD_WAIT", default=25.0)
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_CREDENTIALS = False
@@ -262,6 +275,12 @@ CORS_ALLOW_CREDENTIALS = False
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://sns-registry")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "core.redis_cache.RedisCache"  # one client per pool
+# Cached pages are keyed on the deploy (core/page_store.py, ADR 0016), so a deploy never
+# serves HTML of the one before: set DEPLOY_VERSION to something that changes with every
+# deploy (the git commit); unset, the code and templates are hashed once at start-up. Entries
+# live until the generation changes (one day at most), so the production Redis needs a bound:
+# maxmemory <size> and maxmemory-policy allkeys-lru.
+DEPLOY_VERSION = env("DEPLOY_VERSION", default="")
 
 # --- The municipality ---------------------------------------------------------------------
 # Per-deployment configuration (see README "設定 / Configuration" and .env.example).
@@ -299,6 +318,13 @@ MUNICIPALITY = {
 
 # --- Jobs: the durable queue and the mail outbox (ADR 0014) ---------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# After each change citizens see, the worker writes the open-data files and re-renders the hot
+# public pages (public/tasks.py, issue 12). The tests switch it off (it would run on every
+# save with the immediate backend) and switch it on where they test it.
+PUBLIC_REFRESH_ON_CHANGE = env.bool("PUBLIC_REFRESH_ON_CHANGE", default=True)
+# /healthz (core/health.py) answers "degraded" (still 200) when the oldest task ready to run
+# has waited longer than this: the worker is stopped or stuck; monitoring should say so.
+HEALTHZ_QUEUE_STALE_SECONDS = env.int("HEALTHZ_QUEUE_STALE_SECONDS", default=300)
 # A hung SMTP server makes a delivery fail after this many seconds per step (and the mail is
 # retried later), instead of hanging a worker.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)

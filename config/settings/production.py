@@ -1,7 +1,9 @@
 """Production: every secret comes from the environment and has no default."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
-from .base import configure_database, env
+from .base import BASE_DIR, CACHES, configure_database, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -11,6 +13,11 @@ DATABASES = {"default": configure_database(env.db("DATABASE_URL"))}
 SITE_URL = env("SITE_URL")
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+
+# Where collectstatic writes (nginx may serve it from there, docs/deploy/nginx.conf).
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# Deployments sharing one Redis (staging beside production) each take a prefix of their own.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL")
 vars().update(EMAIL_CONFIG)

@@ -10,6 +10,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run in the process at enqueue time, so mail queued by a request is in mail.outbox once
 # the transaction commits; tests/jobs/ switch to the database backend and run the worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+PUBLIC_REFRESH_ON_CHANGE = False  # public/tasks.py; tests that need it switch it on
 
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -113,11 +113,14 @@ EXPECTED: dict[str, dict] = {
     "public:report_thanks": {"obj": None, "get": EVERYONE_200},
     "public:about": {"obj": None, "get": EVERYONE_200},
     "public:accounts_csv": {"obj": None, "get": EVERYONE_200},
+    "public:accounts_json": {"obj": None, "get": EVERYONE_200},
     "public:feed": {"obj": None, "get": EVERYONE_200},
     # --- the open-data API (read-only, no login, no key) -----------------------------------
     "api-accounts": {"obj": None, "get": EVERYONE_200},
     "api-account": {"obj": "account", "get": EVERYONE_200},
     "api-verify": {"obj": None, "get": EVERYONE_200},
+    # --- the load balancer's probe (core/health.py): the same for everyone -----------------
+    "healthz": {"obj": None, "get": EVERYONE_200},
     "api-schema": {"obj": None, "get": EVERYONE_200},
     "api-docs": {"obj": None, "get": EVERYONE_200},
     # --- staff: login, logout, dashboard -----------------------------------------------------

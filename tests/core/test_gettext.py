@@ -24,6 +24,7 @@ APPS = (
     "approvals",
     "reviews",
     "onboarding",
+    "personnel",
     "jobs",
     "api",
     "public",
@@ -81,6 +82,10 @@ ALLOWED: dict[str, str] = {
         "the import file's column headers, the headers accepted for them and the template's "
         "example row: the spreadsheet format the PR division fills in, read and not shown as "
         "messages (issue 11 §1)"
+    ),
+    "personnel/columns.py": (
+        "the staff CSV's column headers and the words accepted in its 役割 and 在職 cells: the "
+        "personnel system's export format, read and not shown as messages (issue 10)"
     ),
     "onboarding/checks.py::BADGES": "the words accepted in the import's 認証バッジ cells: read",
     "onboarding/checks.py::TEMPLATE_WORDS": "the words in a policy cell that mean the template",

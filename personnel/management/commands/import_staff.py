@@ -7,20 +7,21 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from personnel import imports
 
 
 class Command(BaseCommand):
-    help = "人事システムのCSVで職員を一括更新します（--dry-run で確認のみ）。"
+    help = _("人事システムのCSVで職員を一括更新します（--dry-run で確認のみ）。")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--dry-run", action="store_true", help="変更せず、内容だけ表示する")
+        parser.add_argument("--dry-run", action="store_true", help=_("変更せず、内容だけ表示する"))
         parser.add_argument(
             "--deactivate-missing",
             action="store_true",
-            help="ファイルにない職員を無効化する（システム管理者を除く）",
+            help=_("ファイルにない職員を無効化する（システム管理者を除く）"),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             with path.open("rb") as f:
                 data = f.read(imports.MAX_BYTES + 1)
         except OSError as exc:
-            raise CommandError(f"ファイルを開けません：{exc}") from exc
+            raise CommandError(_("ファイルを開けません：%(error)s") % {"error": exc}) from exc
         missing = options["deactivate_missing"]
         try:
             if options["dry_run"]:
@@ -41,18 +42,38 @@ class Command(BaseCommand):
         for error in result.errors:
             self.stderr.write(str(error))
         if not result.ok:
-            raise CommandError(f"誤りが{len(result.errors)}件あります。何も変更していません。")
+            raise CommandError(
+                _("誤りが%(count)s件あります。何も変更していません。")
+                % {"count": len(result.errors)}
+            )
         for row in result.changing:
-            where = f"{row.line}行目" if row.line else "ファイルになし"
-            detail = "、".join(row.changes)
-            self.stdout.write(f"{where} {row.username}：{row.action_label} {detail}".rstrip())
+            where = _("%(line)s行目") % {"line": row.line} if row.line else _("ファイルになし")
+            detail = _("、").join(row.changes)
+            self.stdout.write(
+                _("%(where)s %(user)s：%(action)s %(detail)s")
+                % {
+                    "where": where,
+                    "user": row.username,
+                    "action": row.action_label,
+                    "detail": detail,
+                }
+            )
         verb = (
-            "変更の予定（ドライラン、何も変更していません）"
+            _("変更の予定（ドライラン、何も変更していません）")
             if options["dry_run"]
-            else "変更しました"
+            else _("変更しました")
         )
         self.stdout.write(
-            f"{verb}：新規{result.count('create')}人、変更{result.count('change')}人、"
-            f"無効化{result.count('deactivate')}人、変更なし{result.count('unchanged')}人。"
-            f"担当者の変更が必要になるアカウント：{result.flagged_accounts}件"
+            _(
+                "%(verb)s：新規%(create)s人、変更%(change)s人、無効化%(deactivate)s人、"
+                "変更なし%(unchanged)s人。担当者の変更が必要になるアカウント：%(flagged)s件"
+            )
+            % {
+                "verb": verb,
+                "create": result.count("create"),
+                "change": result.count("change"),
+                "deactivate": result.count("deactivate"),
+                "unchanged": result.count("unchanged"),
+                "flagged": result.flagged_accounts,
+            }
         )
