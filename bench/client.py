@@ -39,8 +39,11 @@ def exchange(sock: socket.socket, request: bytes) -> tuple[int, str, int, bool]:
     lines = buf[:end].decode("latin-1").split("\r\n")
     version, status, *_ = lines[0].split(" ", 2)
     length, chunked, xcache, close = _headers(lines[1:], close=version == "HTTP/1.0")
+    code = int(status)
+    if code in (204, 304) or 100 <= code < 200:  # no body, whatever the headers say (RFC 9110)
+        return code, xcache, 0, close
     size, close = _read_body(sock, buf[end + 4 :], length, chunked, close)
-    return int(status), xcache, size, close
+    return code, xcache, size, close
 
 
 def _headers(lines: list[str], close: bool) -> tuple[int | None, bool, str, bool]:
@@ -91,9 +94,10 @@ def _read_body(
 
 
 def client_process(
-    port, requests, cum_weights, seconds, seed, per_conn, timeout, barrier, out
+    port, requests, cum_weights, seconds, seed, per_conn, timeout, barrier, out, expect=200
 ) -> None:
-    """Closed loop: send a request, wait for the whole response, send the next one.
+    """Closed loop: send a request, wait for the whole response, send the next one. Any
+    status other than ``expect`` counts as an error.
 
     A kept-alive connection is closed after ``per_conn`` requests, as browsers and proxies do
     eventually: otherwise each connection would stay with the gthread worker that accepted it
@@ -148,7 +152,7 @@ def client_process(
         finished = time.perf_counter()
         latencies.append(finished - t0)
         statuses[status] += 1
-        if status != 200:
+        if status != expect:
             errors[f"HTTP {status}"] += 1
         xcache[xc or "-"] += 1
         nbytes += size
@@ -179,8 +183,10 @@ def client_process(
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": HOST}
 
 
-def request_bytes(path: str, port: int, cookie: str = "") -> bytes:
-    extra = "".join(f"{k}: {v}\r\n" for k, v in PROXY_HEADERS.items())
+def request_bytes(
+    path: str, port: int, cookie: str = "", headers: dict[str, str] | None = None
+) -> bytes:
+    extra = "".join(f"{k}: {v}\r\n" for k, v in {**PROXY_HEADERS, **(headers or {})}.items())
     if cookie:
         extra += f"Cookie: {cookie}\r\n"
     return (

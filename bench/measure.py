@@ -11,7 +11,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench.client import client_process, request_bytes
+from bench.client import client_process, fetch, request_bytes
 from bench.common import CLK_TCK, BenchError, log
 from bench.cpu import ConnectionSampler, cpu_seconds, machine_jiffies, snapshot
 from bench.targets import STAFF, Target, zipf_cum_weights
@@ -74,6 +74,16 @@ class Result:
         return cpu / self.requests * 1000 if self.requests else float("nan")
 
     @property
+    def ms_per_mb(self) -> float:
+        """Server-side CPU milliseconds per MB (10^6 bytes) of body sent."""
+        cpu = self.server_cpu + self.db_cpu + self.redis_cpu
+        return cpu * 1000 / (self.nbytes / 1e6) if self.nbytes else float("nan")
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.nbytes / 1e6 / self.wall if self.wall else 0.0
+
+    @property
     def rps(self) -> float:
         return self.requests / self.wall if self.wall else 0.0
 
@@ -93,6 +103,15 @@ class Result:
         return self.xcache.get("hit", 0) / seen if seen else None
 
 
+def set_etag(target: Target, port: int) -> None:
+    """If-None-Match for a revalidation target: the ETag its URL answers with now."""
+    headers = {k: v for k, v in target.headers.items() if k != "If-None-Match"}
+    status, got, _ = fetch(port, target.paths[0], headers=headers)
+    if status != 200 or "etag" not in got:
+        raise BenchError(f"{target.paths[0]} answered {status} without an ETag")
+    target.headers = {**headers, "If-None-Match": got["etag"]}
+
+
 def concurrency_of(target: Target, args) -> int:
     """Staff and admin pages are judged by latency: one signed-in person at a time by default
     (``--staff-concurrency``); everything else by throughput under ``--concurrency``."""
@@ -105,7 +124,9 @@ def measure(target: Target, port: int, args, server, seconds: float, seed: int) 
     ctx = multiprocessing.get_context("fork")
     conc = concurrency_of(target, args)
     cookie = server.sessions.get(target.role, "")
-    requests = [request_bytes(p, port, cookie) for p in target.paths]
+    if target.revalidate:  # the file's ETag now (a new generation may have a new file)
+        set_etag(target, port)
+    requests = [request_bytes(p, port, cookie, target.headers) for p in target.paths]
     order = list(range(len(requests)))
     # The same popularity ranking in every round (popular paths spread over the id range);
     # the clients' random draws differ per round and per process.
@@ -128,6 +149,7 @@ def measure(target: Target, port: int, args, server, seconds: float, seed: int) 
                 args.client_timeout,
                 barrier,
                 send,
+                target.expect,
             ),
             daemon=True,
         )

@@ -78,7 +78,7 @@ def profile_main(paths: list[tuple[str, str, str]]) -> None:
             + (f"  (signed in as {role})" if role else "")
             + f"\n    {'time' if role else 'miss'} {statistics.median(miss_ms):6.1f} ms  "
             f"{len(miss_sql)} queries ({sql_ms:.1f} ms SQL, {repeated} of the same shape)  "
-            f"X-Cache={r.headers.get('X-Cache')}  {len(r.content) // 1024} KiB"
+            f"X-Cache={r.headers.get('X-Cache')}  {len(r.getvalue()) // 1024} KiB"
         )
         if not role:
             print(f"    hit  {statistics.median(hit_ms):6.1f} ms  {len(hit_sql)} queries")

@@ -8,7 +8,7 @@ import unicodedata
 from bench.common import NCPU
 from bench.cpu import memory_kib, worker_pids
 from bench.measure import Result
-from bench.targets import RATIO_TARGETS, STAFF, STAFF_TARGET_MS, judge
+from bench.targets import RATIO_TARGETS, STAFF, STAFF_TARGET_MS, STATIC, judge
 
 # --- Report ----------------------------------------------------------------------------------
 
@@ -45,19 +45,22 @@ def print_table(
     )
     base_rps = base.rps if base else float("nan")
     base_cpu = base.stack_ms if base else float("nan")
+    by_name = {r.target.name: r for r in results}
     head = (
         f"{'target':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'err':>4} "
         f"{'×trivial':>8} {'hit %':>6} {'KiB':>7} {'CPU ms/req':>10} {'×triv(CPU)':>10} "
-        f"{'target':>8} {'req/s|p50':>9} {'CPU':>5}"
+        f"{'×static':>7} {'×stat(CPU)':>10} {'target':>8} {'req/s|p50':>9} {'CPU':>5}"
     )
     print(head)
     print("-" * len(head))
     for r in results:
         ratio = r.rps / base_rps if base_rps else float("nan")
         cpu_ratio = base_cpu / r.stack_ms if r.stack_ms else float("nan")
-        goal, verdict, cpu_verdict = judge(
-            r.target.kind, phase, ratio, cpu_ratio, r.pct(50), r.stack_ms
-        )
+        static = static_ratios(r, by_name.get(r.target.vs))
+        judged = static or (ratio, cpu_ratio)
+        goal, verdict, cpu_verdict = judge(r.target.kind, phase, *judged, r.pct(50), r.stack_ms)
+        if static and goal != "-":  # which ratio the verdicts read
+            goal = goal.replace("×", "×MB" if r.target.per_mb else "×st")
         hit = f"{r.hit_rate * 100:5.1f}" if r.hit_rate is not None else "    -"
         kib = r.nbytes / max(1, r.requests) / 1024
         ratios = (
@@ -65,6 +68,7 @@ def print_table(
             if r.target.kind == STAFF
             else f"{ratio:8.2f} {hit:>6} {kib:7.1f} {r.stack_ms:10.2f} {cpu_ratio:10.2f}"
         )
+        ratios += f" {static[0]:7.2f} {static[1]:10.2f}" if static else f" {'-':>7} {'-':>10}"
         print(
             f"{pad(r.target.name, 30)} {r.rps:8.1f} {r.pct(50):8.2f} {r.pct(99):8.2f} "
             f"{r.n_errors:4d} {ratios} {goal:>8} {verdict:>9} {cpu_verdict:>5}"
@@ -81,10 +85,47 @@ def print_table(
             f"{RATIO_TARGETS['warm']:.1f}, right after one {RATIO_TARGETS['cold']:.1f}): "
             "'req/s|p50' judges req/s ÷ trivial's req/s,\n  'CPU' judges ×triv(CPU) = trivial's "
             "CPU ms/req ÷ this — the ratio to expect when the server is CPU-bound, steadier on\n"
-            "  a busy machine. CPU ms/req: gunicorn + our PostgreSQL backends + Redis per request."
+            "  a busy machine. CPU ms/req: gunicorn + our PostgreSQL backends + Redis per "
+            "request.\n  Open data is judged against the same-size static file served by "
+            "WhiteNoise (×st: req/s and CPU ms/req\n  ÷ the static file's; ×MB, the JSON dump: "
+            "MB/s and CPU ms per MB ÷ the static file's); the 304 row and the feed against "
+            "trivial."
         )
+        print_per_mb(results)
     print_cpu(results)
     print_spread(results, server)
+
+
+def static_ratios(r: Result, static: Result | None) -> tuple[float, float] | None:
+    """(throughput ratio, CPU ratio) of an open-data row to its static file (None if it has
+    none): per request, or per MB for a file of another size (the JSON dump)."""
+    if static is None:
+        return None
+    nan = float("nan")
+    if r.target.per_mb:
+        return (
+            r.mb_per_s / static.mb_per_s if static.mb_per_s else nan,
+            static.ms_per_mb / r.ms_per_mb if r.ms_per_mb else nan,
+        )
+    return (
+        r.rps / static.rps if static.rps else nan,
+        static.stack_ms / r.stack_ms if r.stack_ms else nan,
+    )
+
+
+def print_per_mb(results: list[Result]) -> None:
+    """Server-side CPU per MB sent: the open-data files beside the static file."""
+    rows = [r for r in results if r.target.kind == STATIC or r.target.name.startswith("open")]
+    if not rows:
+        return
+    print()
+    print("Per MB sent (server-side CPU ms per 10^6 bytes of body; 304s send none):")
+    for r in rows:
+        sent = r.nbytes / max(1, r.requests) / 1024
+        print(
+            f"  {pad(r.target.name, 30)} {sent:9.1f} KiB/req  {r.mb_per_s:7.1f} MB/s  "
+            f"{r.ms_per_mb:8.2f} CPU ms/MB"
+        )
 
 
 def print_cpu(results: list[Result]) -> None:

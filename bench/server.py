@@ -190,8 +190,8 @@ def fill_cache(target: Target, port: int) -> float:
     from concurrent.futures import ThreadPoolExecutor
 
     def get(path: str) -> None:
-        status, _, body = fetch(port, path)
-        if status != 200:
+        status, _, body = fetch(port, path, headers=target.headers)
+        if status != target.expect:
             raise BenchError(f"{path} answered {status}: {body[:300]!r}")
 
     started = time.perf_counter()
@@ -208,9 +208,9 @@ def warm(target: Target, server: Server) -> bool:
     workers = int(server.settings.get("workers") or 3)
     # Staff pages are slow before issue 12 (seconds at 100 000 accounts): once per worker.
     for _ in range(workers if target.kind == STAFF else max(3, 2 * workers)):
-        status, _, body = fetch(server.port, path, cookie=cookie)
+        status, _, body = fetch(server.port, path, cookie=cookie, headers=target.headers)
         if status == 404 and target.optional:
             return False
-        if status != 200:
+        if status != target.expect:
             raise BenchError(f"warm-up {path} answered {status}: {body[:500]!r}")
     return True

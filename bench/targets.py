@@ -4,12 +4,21 @@ and admin pages, with their URL pools and how each is judged (issue 12, "Targets
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 # --- Targets ------------------------------------------------------------------------------
 
 BASELINE, PUBLIC, STAFF = "baseline", "public", "staff"
+# The same-size static file served by WhiteNoise: the open-data files' baseline (issue 12
+# §5, "a download costs what WhiteNoise costs"). Measured with the public targets, not judged.
+STATIC = "static"
+# What browsers and ``curl --compressed`` send; the client reads the body as sent (the
+# KiB column is then the size transferred).
+GZIP = {"Accept-Encoding": "gzip"}
+# Where run.py puts a copy of /accounts.csv (and its .gz) in the temporary STATIC_ROOT
+# before gunicorn starts, so that WhiteNoise indexes it at start-up like any static file.
+STATIC_CSV = "bench/accounts.csv"
 # Public pages and open-data files: throughput against the trivial view in the same run.
 RATIO_TARGETS = {"cold": 0.5, "warm": 1.0}  # right after an approval / between approvals
 STAFF_TARGET_MS = 150.0  # staff and admin pages at 100 000 accounts, on a quiet machine
@@ -26,6 +35,11 @@ class Target:
     role: str = ""  # the demo user whose session requests it (staff and admin pages)
     optional: bool = False  # skipped, with a note, when its first URL answers 404
     note: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # added to every request
+    expect: int = 200  # the status every answer must have (else an error)
+    vs: str = ""  # judged against this STATIC target, same phase, instead of trivial
+    per_mb: bool = False  # with ``vs``: by bytes per second and CPU per MB, not per request
+    revalidate: bool = False  # If-None-Match: the ETag the URL has now (run.py sets it)
 
     @property
     def public(self) -> bool:
@@ -44,6 +58,10 @@ def page_paths(prefix: str, count: int, pool: int) -> tuple[list[str], int]:
     """``prefix`` + ``page=N`` for pages spread over the whole list of ``count`` rows."""
     pages = max(1, -(-count // 50))
     return [f"{prefix}page={p}" for p in spread(list(range(1, pages + 1)), pool)], pages
+
+
+STATIC_GZ = "static file, same size"
+STATIC_NOTE = "the current /accounts.csv and its gzip, in STATIC_ROOT"
 
 
 def build_targets(data: dict, pool: int, seed: int) -> list[Target]:
@@ -74,9 +92,29 @@ def build_targets(data: dict, pool: int, seed: int) -> list[Target]:
         Target("account /accounts/<id>/", account_paths, note=f"{len(account_paths)} ids"),
         Target("verify API", [f"/api/v1/verify/?q={s}" for s in q], note=f"{len(q)} queries"),
         Target("verify page /verify/", [f"/verify/?q={s}" for s in q], note=f"{len(q)} queries"),
-        Target("open data /accounts.csv", ["/accounts.csv"]),
-        Target("open data /feed/", ["/feed/"]),
-        Target("open data JSON dump", [JSON_DUMP_PATHS[0]], optional=True),
+        Target(STATIC_GZ, [f"/static/{STATIC_CSV}"], kind=STATIC, headers=GZIP, note=STATIC_NOTE),
+        Target("open data /accounts.csv", ["/accounts.csv"], headers=GZIP, vs=STATIC_GZ),
+        Target("static file, same size, plain", [f"/static/{STATIC_CSV}"], kind=STATIC),
+        Target(
+            "open data /accounts.csv, plain", ["/accounts.csv"], vs="static file, same size, plain"
+        ),
+        Target(
+            "open data /accounts.csv, 304",
+            ["/accounts.csv"],
+            headers=dict(GZIP),
+            expect=304,
+            revalidate=True,
+            note="If-None-Match: its current ETag",
+        ),
+        Target("open data /feed/", ["/feed/"], headers=GZIP),
+        Target(
+            "open data JSON dump",
+            [JSON_DUMP_PATHS[0]],
+            optional=True,
+            headers=GZIP,
+            vs=STATIC_GZ,
+            per_mb=True,
+        ),
         Target("staff list /staff/accounts/", ["/staff/accounts/"], kind=STAFF, role="pr"),
         Target(
             "staff list ?page=N",
@@ -118,7 +156,8 @@ def build_targets(data: dict, pool: int, seed: int) -> list[Target]:
 def judge(kind: str, phase: str, ratio: float, cpu_ratio: float, p50: float, cpu_ms: float):
     """(target as printed, verdict on req/s or latency, verdict on CPU) for one row.
 
-    Public pages and open-data files: ×trivial ≥ 1.0 between approvals, ≥ 0.5 right after
+    Public pages and open-data files: ×trivial (×static for the CSV and the JSON dump, which
+    are judged against the same-size static file) ≥ 1.0 between approvals, ≥ 0.5 right after
     one. Staff and admin pages: ≤ 150 ms, read as the median latency of one client at a time
     and, steadier on a shared machine, as the server-side CPU per request.
     """
@@ -126,7 +165,7 @@ def judge(kind: str, phase: str, ratio: float, cpu_ratio: float, p50: float, cpu
     def word(ok: bool) -> str:
         return "PASS" if ok else "MISS"
 
-    if kind == PUBLIC:
+    if kind == PUBLIC:  # ratio and cpu_ratio: to trivial, or to the target's static file
         need = RATIO_TARGETS.get(phase, RATIO_TARGETS["warm"])
         return f"≥{need:.1f}×", word(ratio >= need), word(cpu_ratio >= need)
     if kind == STAFF:

@@ -9,7 +9,9 @@ generation it was rendered in, and served only while that is still the current g
   new random value. A reader that sees the new value also sees the committed change, so a
   closure is never followed by a stale "official" answer — whatever the cache does: nothing
   has to reach Redis for a commit to make every cached page stale, and a value once replaced
-  never comes back (not even after a database restore), so an old entry never matches again;
+  never comes back, so an old entry never matches again. A restore brings the backup's value
+  back, under which a page rendered just after the backup may be stored: scripts/restore.sh
+  therefore draws a new value (docs/operations/backup.md);
 - the *fingerprint* changes with the deployment's configuration (the municipality's name …)
   and with the code and templates that render the pages (``core.page_store.build_version``),
   so neither a restart with a new name nor a deploy ever serves pages rendered before it.
@@ -71,6 +73,9 @@ LOCK_SECONDS = 10
 # Paths whose answer to "is this a cached public view?" is remembered (bounded: any path may be
 # asked for, and most of them are 404s).
 RESOLVED_PATHS = 10_000
+# ... of at most this length, so that a scan with long made-up paths cannot fill a worker's
+# memory (10 000 × 256 characters at most); longer paths are resolved each time.
+RESOLVED_PATH_LENGTH = 256
 
 _last_fingerprint: tuple[object, str, str] | None = None
 
@@ -301,9 +306,10 @@ def _is_public(path: str) -> bool:
             public = False
         else:
             public = bool(getattr(match.func, "public_cache", False))
-        if len(_resolved) >= RESOLVED_PATHS:
-            _resolved.clear()
-        _resolved[path] = public
+        if len(path) <= RESOLVED_PATH_LENGTH:
+            if len(_resolved) >= RESOLVED_PATHS:
+                _resolved.clear()
+            _resolved[path] = public
     return public
 
 

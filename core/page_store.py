@@ -116,7 +116,12 @@ def hash_sources(roots: list[Path]) -> str:
                 if p.suffix in SOURCE_SUFFIXES and "__pycache__" not in p.parts and p.is_file()
             )
     for path in sorted(files):
-        digest.update(str(path).encode())
+        # The path relative to the project: hosts with checkouts in other folders agree.
+        try:
+            name = path.resolve().relative_to(settings.BASE_DIR.resolve())
+        except ValueError:
+            name = Path(path.name)
+        digest.update(str(name).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

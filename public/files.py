@@ -178,6 +178,20 @@ def _snapshot() -> Iterator[None]:
     """One consistent view of the data for a file written in several queries (the JSON dump
     reads accounts and their policies chunk by chunk while approvals go on)."""
     outermost = not connection.in_atomic_block
+    if connection.vendor == "sqlite":
+        # Django opens SQLite transactions IMMEDIATE (config/settings/base.py), which would hold
+        # the write lock — every staff save and citizen report — for the whole file. A
+        # deferred read transaction gets a snapshot in WAL mode and blocks no writer.
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("BEGIN DEFERRED")
+                try:
+                    yield
+                finally:
+                    cursor.execute("COMMIT")
+            return
+        yield
+        return
     with transaction.atomic():
         if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -287,7 +301,10 @@ def _stored(pk: int, etag: str, size: int, gzip_size: int, created_at: Any) -> S
 
 
 def _clean_database(spec: Spec) -> None:
-    old = OpenDataFile.objects.filter(name=spec.name).order_by("-created_at", "-pk")[KEEP:]
+    # Per variant: hosts or deploys with another configuration keep their own newest files.
+    old = OpenDataFile.objects.filter(name=spec.name, variant=variant()).order_by(
+        "-created_at", "-pk"
+    )[KEEP:]
     OpenDataFile.objects.filter(pk__in=list(old.values_list("pk", flat=True))).delete()
 
 
@@ -520,9 +537,10 @@ def _respond(
     # Any cache may keep it, but must ask each time (a 304 is cheap): a change is seen at once.
     headers["Cache-Control"] = "public, no-cache"
     headers["Vary"] = "Accept-Encoding"
-    not_modified = get_conditional_response(
-        request, etag=etag, last_modified=int(stored.created_at.timestamp()), response=headers
-    )
+    # The ETag alone decides (the content's hash): by If-Modified-Since, a file written in the
+    # same second as the one before, or on a host whose clock is behind, would be "not
+    # modified" and a client would keep a CSV that still lists a closed account.
+    not_modified = get_conditional_response(request, etag=etag, response=headers)
     if not_modified is not headers:
         return not_modified
     try:

@@ -21,6 +21,8 @@
 #     imported CSV/xlsx files are read and dropped), and the open-data files and static files
 #     are generated again (collectstatic, the worker after the next change).
 set -euo pipefail
+# shellcheck source=scripts/pg_env.sh
+. "$(dirname "$0")/pg_env.sh"
 
 usage() {
   echo "usage: DATABASE_URL=postgres://... $0 [--keep N] DIRECTORY" >&2
@@ -75,7 +77,8 @@ fi
 partial="$directory/.sns-registry-partial-$$.dump"
 trap 'rm -f -- "$partial"' EXIT
 
-pg_dump --format=custom --file="$partial" --dbname="$url"
+pg_env_from_url "$url"  # scripts/pg_env.sh: no password on the command line
+pg_dump --format=custom --file="$partial"
 # Read the whole archive back: the table of contents (--list) and every data block (a restore
 # to /dev/null decompresses them all), so a truncated or corrupt file fails here, not on the
 # day it is needed. The migrations table must be in it: a dump of the wrong (empty) database

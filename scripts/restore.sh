@@ -21,6 +21,8 @@
 # The real restore, in order (app servers and worker stopped first, DATABASE_URL pointed at the
 # new database last): docs/operations/backup.md §4.
 set -euo pipefail
+# shellcheck source=scripts/pg_env.sh
+. "$(dirname "$0")/pg_env.sh"
 
 usage() {
   echo "usage: DATABASE_URL=postgres://.../new_database $0 [--clean] FILE.dump" >&2
@@ -52,27 +54,26 @@ case "$url" in
   pgsql://* | psql://*) url="postgresql://${url#*://}" ;;
   *) echo "DATABASE_URL must name the PostgreSQL database to restore into" >&2; exit 2 ;;
 esac
-# postgresql://user@host:port/NAME?options -> NAME, and the same server's "postgres" database.
-query=""
-case "$url" in *\?*) query="?${url#*\?}" ;; esac
+# postgresql://user@host:port/NAME?options -> NAME (created through the server's "postgres").
 base="${url%%\?*}"
 name="${base##*/}"
 server="${base%/*}"
 [ -n "$name" ] && [ "$server" != "postgresql:/" ] && [ "$server" != "postgres:/" ] \
   || { echo "DATABASE_URL names no database" >&2; exit 2; }
-maintenance="$server/postgres$query"
+# libpq's environment from the URL (scripts/pg_env.sh): no password on any command line.
+pg_env_from_url "$url"
 
 # Read the archive's table of contents first: a damaged file stops here, before anything.
 pg_restore --list "$dump" >/dev/null
 
-exists="$(psql --no-psqlrc -X -At -v ON_ERROR_STOP=1 -v name="$name" --dbname="$maintenance" \
+exists="$(psql --no-psqlrc -X -At -v ON_ERROR_STOP=1 -v name="$name" --dbname=postgres \
   <<<"SELECT 1 FROM pg_database WHERE datname = :'name'")"
 if [ "$exists" != 1 ]; then
   echo "creating database $name"
-  createdb --maintenance-db="$maintenance" "$name"
+  createdb --maintenance-db=postgres "$name"
 fi
 
-tables="$(psql --no-psqlrc -X -At -v ON_ERROR_STOP=1 --dbname="$url" \
+tables="$(psql --no-psqlrc -X -At -v ON_ERROR_STOP=1 \
   -c "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")"
 restore_options=(--no-owner --no-privileges --exit-on-error --single-transaction)
 if [ "$tables" != 0 ]; then
@@ -86,8 +87,14 @@ if [ "$tables" != 0 ]; then
 fi
 
 echo "restoring $dump into $name"
-pg_restore "${restore_options[@]}" --dbname="$url" "$dump"
-psql --no-psqlrc -X -q -v ON_ERROR_STOP=1 --dbname="$url" -c "ANALYZE"
+pg_restore "${restore_options[@]}" --dbname="$PGDATABASE" "$dump"
+# Cached public pages are keyed by the public generation (core/cache.py). A page rendered
+# after the backup may have been stored under the backup's generation (a page is stored
+# under the generation read before it was rendered); restoring that generation would bring
+# such a page back. A new random value makes every cached page and open-data file stale.
+psql --no-psqlrc -X -q -v ON_ERROR_STOP=1 -c \
+  "UPDATE core_publicgeneration SET value = 1 + floor(random() * 4611686018427387903)::bigint"
+psql --no-psqlrc -X -q -v ON_ERROR_STOP=1 -c "ANALYZE"
 
 echo "checking that the schema matches the code (manage.py migrate --check)"
 python="${PYTHON:-.venv/bin/python}"
@@ -100,7 +107,7 @@ fi
 echo "ok: every migration of this code is applied"
 
 echo "rows in the main tables:"
-psql --no-psqlrc -X -v ON_ERROR_STOP=1 --dbname="$url" <<'SQL'
+psql --no-psqlrc -X -v ON_ERROR_STOP=1 <<'SQL'
 SELECT '職員 (organization_user)' AS "table", count(*) AS "rows" FROM organization_user
 UNION ALL SELECT '部署 (organization_department)', count(*) FROM organization_department
 UNION ALL SELECT '公式アカウント (accounts_officialaccount)', count(*)

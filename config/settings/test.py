@@ -1,5 +1,9 @@
 """Tests: fast hashing, in-memory mail; DATABASE_URL picks SQLite (default) or PostgreSQL."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -20,3 +24,7 @@ WHITENOISE_AUTOREFRESH = True
 BLUESKY_API_URL = "http://127.0.0.1:9"
 HANDLE_CHECK_TIMEOUT = 2.0
 HANDLE_CHECK_PAUSE = 0.0
+
+# Open-data file copies (public/files.py) per test process, not in the checkout's var/: the
+# xdist workers' databases reuse generation values, and nothing is left behind in the tree.
+OPENDATA_ROOT = Path(tempfile.gettempdir()) / f"sns-test-opendata-{os.getpid()}"

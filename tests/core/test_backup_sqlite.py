@@ -130,7 +130,7 @@ def test_an_online_backup_is_one_instant_of_the_database_while_the_app_writes(
     assert not writer.errors
     # Not held up: WAL lets the backup read while the writer commits (a rollback journal would
     # make the writer wait until the copy is done).
-    assert writer.slowest < 1.0
+    assert writer.slowest < 3.0
 
     left = sorted(path.name for path in backups.iterdir())
     assert left[:2] == ["README.txt", "sns-registry-20200102-000000.sqlite3"]

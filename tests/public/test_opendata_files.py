@@ -387,7 +387,7 @@ def test_a_download_waits_a_bounded_time_then_says_so(client, settings, users, t
 
 @pytest.mark.postgres
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_first_downloads_at_once_write_the_file_once(monkeypatch, written):
     """Each request in its own thread and connection, as on two app servers: one writes
     (the writer made slow, so they overlap), the other waits and serves what it stored."""
