@@ -23,6 +23,7 @@ from core.errors import DomainError, ProposalInvalid, parse_id
 from core.forms import LONG_TEXT_MAX
 from core.rules import rule, signed_in
 from impersonation.models import KnownImpersonation
+from organization.models import department_tree_read_once
 
 if TYPE_CHECKING:
     from organization.models import User
@@ -119,6 +120,11 @@ def request_edit(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
 
 @rule(permissions.can_view_request, load=_requests)
 def request_detail(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
+    with department_tree_read_once():  # each proposal's form asks for the same units
+        return _request_page(request, req)
+
+
+def _request_page(request: StaffRequest, req: ApprovalRequest) -> HttpResponse:
     decisions = req.decisions.select_related("actor").all()
     # Built once and shared by the summary, the comparison and "since the last round":
     # each proposal validates its forms against the database (issue 12 §4).

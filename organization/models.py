@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -123,12 +127,41 @@ class User(AbstractUser):
         return str(self)
 
 
-def descendant_ids(department_id: int, *more: int) -> set[int]:
-    """The unit and every unit below it (the tree is small: one query, walked in Python);
-    with ``more``, the units under any of them, from the same one query."""
+# The department tree read once for a whole page (``department_tree_read_once``), or None.
+_tree_for_page: ContextVar[dict[int | None, list[int]] | None] = ContextVar(
+    "department_tree_for_page", default=None
+)
+
+
+@contextmanager
+def department_tree_read_once() -> Iterator[None]:
+    """Within this block the department tree is read at most once: a page that builds several
+    forms (the request page: the proposal, the comparison, the previous round) asks for the
+    same units each time (issue 12 §4, no repeated department lookups). Only for read-only
+    pages: a unit added inside the block is not seen."""
+    token = _tree_for_page.set({})
+    try:
+        yield
+    finally:
+        _tree_for_page.reset(token)
+
+
+def _children() -> dict[int | None, list[int]]:
+    memo = _tree_for_page.get()
+    if memo:
+        return memo
     children: dict[int | None, list[int]] = {}
     for pk, parent in Department.objects.values_list("pk", "parent_id"):
         children.setdefault(parent, []).append(pk)
+    if memo is not None:
+        memo.update(children)
+    return children
+
+
+def descendant_ids(department_id: int, *more: int) -> set[int]:
+    """The unit and every unit below it (the tree is small: one query, walked in Python);
+    with ``more``, the units under any of them, from the same one query."""
+    children = _children()
     found, todo = set(), [department_id, *more]
     while todo:
         pk = todo.pop()

@@ -106,6 +106,22 @@ def test_every_staff_page_runs_as_many_queries_for_65_accounts_as_for_5(client, 
     assert many["head", reverse("staff:request_detail", args=[req.pk])] <= 80
 
 
+def test_the_request_page_reads_the_department_tree_once(client, users):
+    """Issue 12 §4: the proposal, the comparison and the previous round each build the request
+    form, whose department choices need the tree; the page reads it once."""
+    req, _account = change_request(users)
+    client.force_login(users["head"])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("staff:request_detail", args=[req.pk]))
+    assert response.status_code == 200
+    tree_reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if 'FROM "organization_department"' in q["sql"] and '"parent_id" AS' in q["sql"]
+    ]
+    assert len(tree_reads) == 1, tree_reads
+
+
 def test_a_grouped_order_pages_through_every_account_once(client, users):
     """The service and department orders read a page from one or two groups: together the
     pages are the whole list, in the export's order, with no account twice or missing."""
