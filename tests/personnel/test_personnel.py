@@ -135,6 +135,10 @@ def test_one_request_replaces_the_officer_on_every_account_and_resolves_the_flag
     assert "交代する担当者（現在 → 後任）" in detail
     assert "佐藤 花子" in detail
     assert "山田 太郎" in detail
+    # The printable record shows the same rows (staff/_replacement_rows.html).
+    printed = text_of(client.get(reverse("staff:request_print", args=[req.pk])))
+    assert "佐藤 花子" in printed
+    assert "山田 太郎" in printed
     with django_capture_on_commit_callbacks(execute=True):
         services.request_decide(req=req, actor=users["head"], action=Action.APPROVE)
         services.request_decide(req=req, actor=users["pr"], action=Action.APPROVE)
